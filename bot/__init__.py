@@ -1,0 +1,1 @@
+"""newsqa front doors: CLI, HTTP API, Telegram bot — thin adapters over `retrieval`."""

@@ -1,0 +1,183 @@
+"""`newsqa` command line: index, ask, search, eval, info."""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.render import render_hits_text, render_text
+from retrieval.answer import answer
+from retrieval.articles import load_articles
+from retrieval.encoders import load_encoder
+from retrieval.errors import CorpusError, NewsqaError
+from retrieval.evaluate import evaluate
+from retrieval.search import MODES, Filters, open_searcher
+from retrieval.settings import Settings
+from retrieval.store import build_index, current_build, read_manifest
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _print_json(body: Any) -> None:
+    print(json.dumps(body, ensure_ascii=False, indent=2))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in (("index_dir", args.index_dir), ("encoder", args.encoder)) if v is not None}
+    return Settings(**overrides)
+
+
+def _filters(args: argparse.Namespace) -> Filters | None:
+    filters = Filters(source=args.source, date_from=args.date_from, date_to=args.date_to)
+    return None if filters.empty else filters
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Ingest, chunk, embed and index articles, then print a one-line summary."""
+    settings = _settings(args)
+    paths = args.paths or [settings.corpus_dir]
+    ingest = load_articles(paths)
+    for failure in ingest.failures:
+        print(f"skipped {failure.where}: {failure.reason}", file=sys.stderr)
+    if not ingest.articles:
+        raise CorpusError(f"no articles could be read from {', '.join(map(str, paths))}")
+    encoder = load_encoder(settings.encoder)
+    report = build_index(ingest.articles, encoder, settings.index_dir, progress=not args.quiet)
+    print(
+        f"indexed {report.articles} articles ({len(ingest.failures)} skipped) into {report.chunks} chunks; "
+        f"embeddings: {report.embedded} new, {report.reused} reused; {report.seconds:.1f} s → {settings.index_dir}"
+    )
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question with citations."""
+    settings = _settings(args)
+    searcher = open_searcher(settings.index_dir, settings.encoder, settings.max_question_chars)
+    reply = answer(searcher, args.question, k=args.k, filters=_filters(args))
+    if args.json:
+        _print_json(reply.to_dict())
+    else:
+        print(render_text(reply))
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print ranked passages for a query."""
+    settings = _settings(args)
+    searcher = open_searcher(settings.index_dir, settings.encoder, settings.max_question_chars)
+    result = searcher.search(args.query, k=args.k, mode=args.mode, filters=_filters(args))
+    if args.json:
+        _print_json({"query": result.query, "mode": result.mode, "hits": [h.to_dict() for h in result.hits]})
+    else:
+        print(render_hits_text(result.hits))
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate retrieval and answers on a BEIR folder."""
+    settings = _settings(args)
+    encoder = load_encoder(settings.encoder)
+    report = evaluate(args.dir, encoder, settings.index_dir, k=args.k, progress=not args.json or sys.stderr.isatty())
+    if args.json:
+        _print_json(report)
+        return EXIT_OK
+    print(f"corpus {report['corpus']} documents, {report['queries']} queries, k={report['k']}")
+    for mode, m in report["modes"].items():
+        print(f"  {mode:<7} " + "  ".join(f"{name} {value}" for name, value in m.items()))
+    print("  answer  " + "  ".join(f"{name} {value}" for name, value in report["answer"].items()))
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Describe the current index."""
+    settings = _settings(args)
+    build = current_build(settings.index_dir)
+    manifest = read_manifest(build)
+    if args.json:
+        _print_json({k: v for k, v in manifest.items() if k != "files"} | {"path": str(build)})
+        return EXIT_OK
+    counts, enc = manifest.get("counts", {}), manifest.get("encoder", {})
+    print(f"index      {build}")
+    print(f"built      {manifest.get('built_at')}")
+    print(f"articles   {counts.get('articles')}   chunks {counts.get('chunks')}")
+    print(f"encoder    {enc.get('id')} (dim {enc.get('dim')})   vectors {manifest.get('vector_index')}")
+    print(f"tokenizer  {manifest.get('tokenizer')}")
+    print(f"corpus     fingerprint {manifest.get('corpus_fingerprint')}")
+    return EXIT_OK
+
+
+def _positive_k(value: str) -> int:
+    k = int(value)
+    if not 1 <= k <= 100:
+        raise argparse.ArgumentTypeError("k must be between 1 and 100")
+    return k
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `newsqa` argument parser."""
+    parser = argparse.ArgumentParser(prog="newsqa", description="Question answering with citations over Chinese news articles.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", type=Path, help="index folder (default: $NEWSQA_INDEX_DIR or embeddings)")
+    common.add_argument("--encoder", help="e5-small-q4 or st:<model> (default: $NEWSQA_ENCODER or e5-small-q4)")
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--source", help="only articles from this outlet (substring match)")
+    filters.add_argument("--date-from", metavar="YYYY-MM-DD", help="only articles published on or after this date")
+    filters.add_argument("--date-to", metavar="YYYY-MM-DD", help="only articles published on or before this date")
+
+    p = sub.add_parser("index", parents=[common], help="ingest, chunk, embed and index articles")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: $NEWSQA_CORPUS_DIR or seeds)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("ask", parents=[common, filters], help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the /v1/ask JSON body")
+    p.add_argument("-k", type=_positive_k, default=5, help="passages to draw the answer from (default 5)")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("search", parents=[common, filters], help="ranked passages for a query")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true", help="print the /v1/search JSON body")
+    p.add_argument("-k", type=_positive_k, default=10, help="number of passages (default 10)")
+    p.add_argument("--mode", choices=MODES, default="hybrid")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("eval", parents=[common], help="evaluate on a BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv)")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-k", type=_positive_k, default=10)
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("info", parents=[common], help="what the current index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run one command; handled errors print one line on stderr and exit 1."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except NewsqaError as exc:
+        print(f"newsqa: {exc}", file=sys.stderr)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"newsqa: bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("newsqa: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

