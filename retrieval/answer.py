@@ -20,6 +20,7 @@ MIN_COVERAGE = 0.5  # share of the question's term weight found in the best sent
 MIN_DENSE = 0.80  # cosine similarity of the question to the best passage
 # A further sentence joins the answer only when it scores nearly as well as the best one.
 FOLLOWER_RATIO = 0.75
+TITLE_CREDIT = 0.5
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 
@@ -123,13 +124,16 @@ def _candidates(hits: list[Hit], weights: dict[str, float], total: float, qgrams
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = 0.1 / hit.rank
+        # Terms the title already settles (the event, the person) count half in each of its sentences.
+        title = normalize(hit.title)
+        title_credit = {t: TITLE_CREDIT * w for t, w in weights.items() if t in title}
         for s, e in split_sentences(hit.text):
             text = hit.text[s:e]
             key = normalize(text)
             if key in seen or len(key) < 4:
                 continue
             seen.add(key)
-            coverage = _coverage(text, weights, total)
+            coverage = sum(w if t in key else title_credit.get(t, 0.0) for t, w in weights.items()) / total if total else 0.0
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
             found.append(_Sentence(hit, text, coverage + 0.3 * overlap + prior, coverage))
     return sorted(found, key=lambda c: -c.score)
@@ -167,7 +171,9 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
     if abstained:
         text = ABSTAIN_TEXT
         for n, hit in enumerate(result.hits[:NEAREST_ON_ABSTAIN], start=1):
-            citations.append(Citation(n, hit.article_id, hit.chunk_id, hit.title, hit.source, hit.date, hit.url, "", hit.text, hit.score))
+            citations.append(
+                Citation(n, hit.article_id, hit.chunk_id, hit.title, hit.source, hit.date, hit.url, "", hit.text, hit.score)
+            )
     else:
         numbers: dict[str, int] = {}
         parts: list[str] = []
@@ -176,7 +182,20 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
             hit = sent.hit
             if hit.chunk_id not in numbers:
                 numbers[hit.chunk_id] = len(numbers) + 1
-                citations.append(Citation(numbers[hit.chunk_id], hit.article_id, hit.chunk_id, hit.title, hit.source, hit.date, hit.url, "", hit.text, hit.score))
+                citations.append(
+                    Citation(
+                        numbers[hit.chunk_id],
+                        hit.article_id,
+                        hit.chunk_id,
+                        hit.title,
+                        hit.source,
+                        hit.date,
+                        hit.url,
+                        "",
+                        hit.text,
+                        hit.score,
+                    )
+                )
             n = numbers[hit.chunk_id]
             marker = f"[{n}]"
             quote = _trim(sent.text, weights, total, budget - len(marker))

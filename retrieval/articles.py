@@ -90,7 +90,7 @@ def _field(line: str, key: str) -> str | None:
     m = re.search(rf"(?:{key}){_SEP}(.*)", line)
     if not m:
         return None
-    value = re.split(rf"\s{{2,}}|\s*(?:{_META_KEYS}){_SEP}|\s*(?:{_META_KEYS})(?=\d)", m.group(1))[0]
+    value = re.split(rf"\s{{2,}}|\s*(?:{_META_KEYS}){_SEP}|\s*(?:{_META_KEYS})(?=\d)|\s+(?={_DATE.pattern})", m.group(1))[0]
     return value.strip(" \t|｜") or None
 
 
@@ -114,7 +114,7 @@ def parse_web_text(raw: str, article_id: str) -> Article:
 
     title = ""
     if meta_at is not None:
-        title = next((ln for ln in reversed(lines[:meta_at]) if ln and not _NAV_LINE.search(ln)), "")
+        title = next((ln for ln in reversed(lines[:meta_at]) if ln and not _NAV_LINE.search(ln)), "").lstrip("# ")
         meta = lines[meta_at]
         body_from = meta_at + 1
     else:
@@ -162,21 +162,22 @@ def parse_html(raw: str, article_id: str) -> Article:
     """Extract the main text and metadata of an HTML page with trafilatura."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
-    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, favor_precision=True)
-    if doc is None or not getattr(doc, "text", None):
+    extracted = trafilatura.bare_extraction(raw, with_metadata=True, favor_precision=True, as_dict=True)
+    doc: dict[str, Any] = extracted if isinstance(extracted, dict) else {}
+    text = str(doc.get("text") or "").strip()
+    if not text:
         raise CorpusError("no main text found in the HTML page")
-    meta_text = trafilatura.extract(raw, include_comments=False) or ""
-    # Chinese sites often put 来源/作者 in the page body rather than in <meta>: look there too.
-    head = parse_web_text(f"{doc.title or ''}\n{meta_text[:400]}\n", article_id) if meta_text else None
-    source = doc.sitename or (head.source if head else None)
+    # Chinese sites often put 来源/作者/时间 in the page body rather than in <meta>: look there too.
+    head = parse_web_text(f"{doc.get('title') or ''}\n{text[:400]}", article_id)
+    source = doc.get("sitename") or head.source
     return Article(
         id=article_id,
-        title=(doc.title or "").strip() or doc.text.split("\n", 1)[0][:60],
-        text=str(doc.text).strip(),
+        title=str(doc.get("title") or "").strip() or text.split("\n", 1)[0][:60],
+        text=text,
         source=source,
-        author=doc.author or (head.author if head else None),
-        date=normalize_date(doc.date) or (head.date if head else None),
-        url=doc.url,
+        author=doc.get("author") or head.author,
+        date=normalize_date(doc.get("date")) or head.date,
+        url=doc.get("url"),
         sources=(source,) if source else (),
     )
 

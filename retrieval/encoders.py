@@ -107,7 +107,8 @@ class SentenceTransformerEncoder:
         except Exception as exc:  # the library raises many types for a bad model path
             raise EncoderError(f"cannot load sentence-transformers model {name_or_path!r}: {exc}".splitlines()[0]) from exc
         self.id = f"st:{name_or_path}"
-        dim = self._model.get_sentence_embedding_dimension()
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = dimension()
         if not dim:
             raise EncoderError(f"model {name_or_path!r} does not report an embedding dimension")
         self.dim = int(dim)

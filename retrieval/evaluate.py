@@ -113,8 +113,9 @@ def _answer_metrics(searcher: Searcher, evalset: EvalSet, progress: bool) -> dic
     return {"gold_in_answer": round(contains / n, 4), "abstained": round(abstained / n, 4)}
 
 
-def evaluate(folder: Path, encoder: Encoder, index_root: Path, k: int = 10, progress: bool = True,
-             modes: tuple[str, ...] = MODES) -> dict[str, Any]:
+def evaluate(
+    folder: Path, encoder: Encoder, index_root: Path, k: int = 10, progress: bool = True, modes: tuple[str, ...] = MODES
+) -> dict[str, Any]:
     """Evaluate every mode and the answers on a BEIR folder; returns the `newsqa eval --json` body."""
     evalset = load_eval_set(folder)
     searcher = eval_searcher(evalset, encoder, index_root, progress)

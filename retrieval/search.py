@@ -138,7 +138,8 @@ class Searcher:
     def _dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         params = None
         if mask is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype("int64")))
+            params = faiss.SearchParameters()
+            params.sel = faiss.IDSelectorBatch(np.flatnonzero(mask).astype("int64"))
         scores, rows = self.index.vectors.search(qvec.reshape(1, -1), n, params=params)
         keep = rows[0] >= 0
         return rows[0][keep], scores[0][keep]
@@ -212,7 +213,9 @@ class Searcher:
     def _hit(self, rank: int, row: int, score: float, dense: float) -> Hit:
         chunk = self.index.chunks[row]
         article = self.index.articles[chunk.article_id]
-        return Hit(rank, chunk.id, article.id, article.title, article.source, article.date, article.url, chunk.text, score, row, dense)
+        return Hit(
+            rank, chunk.id, article.id, article.title, article.source, article.date, article.url, chunk.text, score, row, dense
+        )
 
 
 def open_searcher(index_dir: Path, encoder_name: str, max_query_chars: int = 500) -> Searcher:

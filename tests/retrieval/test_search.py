@@ -1,0 +1,73 @@
+"""Hybrid search on the seed corpus with the real default encoder."""
+
+import pytest
+
+from retrieval.errors import BadQuery
+from retrieval.search import Filters, Searcher
+
+FIRST, SECOND = "000_3f7618c90cdecb59", "004_579abd0b5bbce8c2"
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_every_mode_finds_the_right_article(searcher: Searcher, mode: str) -> None:
+    result = searcher.search("伯西热克派出所被命名为枫桥式公安派出所", k=3, mode=mode)
+    assert result.mode == mode and result.hits[0].article_id == SECOND
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1)) and 1 <= len(result.hits) <= 3
+    assert all(a.score >= b.score for a, b in zip(result.hits, result.hits[1:], strict=False))
+    hit = result.hits[0]
+    assert hit.title.startswith("履职尽责") and hit.source == "石榴云/新疆法制报" and hit.date == "2022-09-14"
+    assert "伯西热克" in hit.text
+
+
+def test_hits_serialise_to_the_public_shape(searcher: Searcher) -> None:
+    body = searcher.search("会商事项", k=2).hits[0].to_dict()
+    assert list(body) == ["rank", "chunk_id", "article_id", "title", "source", "date", "url", "text", "score"]
+
+
+def test_traditional_chinese_query_finds_simplified_article(searcher: Searcher) -> None:
+    for mode in ("bm25", "hybrid"):
+        hits = searcher.search("高級人民法院與檢察院舉行交流會商會", k=1, mode=mode).hits
+        assert hits[0].article_id == FIRST
+
+
+def test_filters_by_source_and_date(searcher: Searcher) -> None:
+    q = "政法工作"
+    assert {h.article_id for h in searcher.search(q, k=20, filters=Filters(source="新疆法制报")).hits} == {SECOND}
+    assert {h.article_id for h in searcher.search(q, k=20, filters=Filters(date_from="2023-01-01")).hits} == {FIRST}
+    assert {h.article_id for h in searcher.search(q, k=20, mode="dense", filters=Filters(date_to="2022-12-31")).hits} == {SECOND}
+    assert searcher.search(q, k=5, filters=Filters(source="人民日报")).hits == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"date_from": "2023-02-30"}, "date_from"),
+        ({"date_to": "yesterday"}, "date_to"),
+        ({"date_from": "2024-01-01", "date_to": "2023-01-01"}, "after"),
+    ],
+)
+def test_bad_filters_are_refused(filters: dict, message: str) -> None:
+    with pytest.raises(BadQuery, match=message):
+        Filters(**filters)
+
+
+@pytest.mark.parametrize(
+    ("query", "kwargs", "message"),
+    [
+        ("", {}, "empty"),
+        ("   \n ", {}, "empty"),
+        ("问" * 501, {}, "limit is 500"),
+        ("会商", {"k": 0}, "k must be"),
+        ("会商", {"k": 101}, "k must be"),
+        ("会商", {"mode": "magic"}, "mode must be"),
+    ],
+)
+def test_bad_queries_are_refused(searcher: Searcher, query: str, kwargs: dict, message: str) -> None:
+    with pytest.raises(BadQuery, match=message):
+        searcher.search(query, **kwargs)
+
+
+def test_queries_without_known_terms_still_work(searcher: Searcher) -> None:
+    assert searcher.search("？！。", k=3, mode="bm25").hits == []
+    assert len(searcher.search("？！。", k=3, mode="hybrid").hits) == 3  # dense still ranks
+    assert len(searcher.search("<b>&amp; 😀 DROP TABLE", k=3).hits) == 3
