@@ -101,6 +101,19 @@ def _zscores(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / std if std > 1e-9 else np.zeros_like(values)
 
 
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the `n` highest positive scores (unordered)."""
+    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    return top[scores[top] > 0]
+
+
+def fuse_scores(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = DENSE_WEIGHT) -> np.ndarray:
+    """Fused relevance of candidates from their dense (cosine) and BM25 scores."""
+    if not lexical.any():  # no query term occurs anywhere: BM25 has nothing to add
+        return _zscores(dense)
+    return dense_weight * _zscores(dense) + (1 - dense_weight) * _zscores(lexical)
+
+
 class Searcher:
     """Searches one loaded index with one encoder; safe to share between threads."""
 
@@ -182,33 +195,28 @@ class Searcher:
             assert qvec is not None
             rows, scores = self._dense(qvec, k, mask)
             dense = scores
-        else:
+        elif mode == "bm25":
             lexical = self._bm25(bm25_terms(query), mask)
-            top = np.argpartition(-lexical, n - 1)[:n] if n < len(lexical) else np.arange(len(lexical))
-            top = top[lexical[top] > 0]
-            if mode == "bm25":
-                rows, scores = top, lexical[top]
-                dense = np.zeros(len(rows), dtype=np.float32)
-            else:
-                assert qvec is not None
-                rows, scores, dense = self.fuse(qvec, lexical, top, n, mask)
+            rows = _top(lexical, n)
+            scores, dense = lexical[rows], np.zeros(len(rows), dtype=np.float32)
+        else:
+            assert qvec is not None
+            rows, dense, lex = self.candidates(query, qvec, n, mask)
+            scores = fuse_scores(dense, lex)
         order = np.argsort(-scores, kind="stable")[:k]
         hits = [self._hit(rank, int(rows[i]), float(scores[i]), float(dense[i])) for rank, i in enumerate(order, start=1)]
         t3 = time.perf_counter()
         timings = {"encode": (t2 - t1) * 1000, "search": ((t1 - t0) + (t3 - t2)) * 1000}
         return SearchResult(query, mode, hits, timings, terms)
 
-    def fuse(
-        self, qvec: np.ndarray, lexical: np.ndarray, lexical_top: np.ndarray, n: int, mask: np.ndarray | None
+    def candidates(
+        self, query: str, qvec: np.ndarray, n: int, mask: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, fused scores, dense scores) over the union of both retrievers' candidates."""
+        """The union of both retrievers' top `n` rows, with the dense and the BM25 score of each."""
+        lexical = self._bm25(bm25_terms(query), mask)
         dense_rows, _ = self._dense(qvec, n, mask)
-        rows = np.union1d(dense_rows, lexical_top).astype("int64")
-        dense = self.dense_scores(qvec, rows)
-        lex = lexical[rows]
-        if not lex.any():  # no query term occurs anywhere: BM25 has nothing to add
-            return rows, _zscores(dense), dense
-        return rows, DENSE_WEIGHT * _zscores(dense) + (1 - DENSE_WEIGHT) * _zscores(lex), dense
+        rows = np.union1d(dense_rows, _top(lexical, n)).astype("int64")
+        return rows, self.dense_scores(qvec, rows), lexical[rows]
 
     def _hit(self, rank: int, row: int, score: float, dense: float) -> Hit:
         chunk = self.index.chunks[row]
