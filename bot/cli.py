@@ -1,7 +1,8 @@
-"""`newsqa` command line: index, ask, search, eval, info."""
+"""`newsqa` command line: index, ask, search, eval, info, serve."""
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,12 +11,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.render import render_hits_text, render_text
-from retrieval.answer import answer
 from retrieval.articles import load_articles
 from retrieval.encoders import load_encoder
+from retrieval.engine import Engine
 from retrieval.errors import CorpusError, NewsqaError
 from retrieval.evaluate import evaluate
-from retrieval.search import MODES, Filters, open_searcher
+from retrieval.search import MODES, Filters
 from retrieval.settings import Settings
 from retrieval.store import build_index, current_build, read_manifest
 
@@ -29,6 +30,12 @@ def _print_json(body: Any) -> None:
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k, v in (("index_dir", args.index_dir), ("encoder", args.encoder)) if v is not None}
     return Settings(**overrides)
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    engine = Engine(_settings(args))
+    engine.load(strict=True)
+    return engine
 
 
 def _filters(args: argparse.Namespace) -> Filters | None:
@@ -56,9 +63,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question with citations."""
-    settings = _settings(args)
-    searcher = open_searcher(settings.index_dir, settings.encoder, settings.max_question_chars)
-    reply = answer(searcher, args.question, k=args.k, filters=_filters(args))
+    reply = _engine(args).answer(args.question, k=args.k, filters=_filters(args))
     if args.json:
         _print_json(reply.to_dict())
     else:
@@ -68,9 +73,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print ranked passages for a query."""
-    settings = _settings(args)
-    searcher = open_searcher(settings.index_dir, settings.encoder, settings.max_question_chars)
-    result = searcher.search(args.query, k=args.k, mode=args.mode, filters=_filters(args))
+    result = _engine(args).search(args.query, k=args.k, mode=args.mode, filters=_filters(args))
     if args.json:
         _print_json({"query": result.query, "mode": result.mode, "hits": [h.to_dict() for h in result.hits]})
     else:
@@ -108,6 +111,21 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"encoder    {enc.get('id')} (dim {enc.get('dim')})   vectors {manifest.get('vector_index')}")
     print(f"tokenizer  {manifest.get('tokenizer')}")
     print(f"corpus     fingerprint {manifest.get('corpus_fingerprint')}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the HTTP API and web page under uvicorn."""
+    import uvicorn
+
+    settings = _settings(args)
+    # Workers import the app themselves and read settings from the environment: pass overrides that way.
+    if args.index_dir is not None:
+        os.environ["NEWSQA_INDEX_DIR"] = str(args.index_dir)
+    if args.encoder is not None:
+        os.environ["NEWSQA_ENCODER"] = args.encoder
+    print(f"newsqa: serving on http://{args.host}:{args.port}/ (index {settings.index_dir})", file=sys.stderr, flush=True)
+    uvicorn.run("bot.http:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="info")
     return EXIT_OK
 
 
@@ -158,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", parents=[common], help="what the current index holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_info)
+
+    p = sub.add_parser("serve", parents=[common], help="HTTP API and web page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (each loads the model and index)")
+    p.set_defaults(run=cmd_serve)
     return parser
 
 

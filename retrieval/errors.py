@@ -43,6 +43,11 @@ class BadQuery(NewsqaError):
 
     kind = "bad-query"
 
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        #: the request field at fault, when there is one
+        self.field = field
+
 
 class EncoderError(NewsqaError):
     """The embedding model could not be found or loaded."""

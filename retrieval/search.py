@@ -3,15 +3,14 @@
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal
 
 import faiss
 import numpy as np
 
-from retrieval.encoders import Encoder, load_encoder
+from retrieval.encoders import Encoder
 from retrieval.errors import BadQuery
-from retrieval.store import Index, current_build, load_index
+from retrieval.store import Index
 from retrieval.tokens import bm25_terms, simplify, tokenize
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -37,13 +36,13 @@ class Filters:
             value = getattr(self, name)
             if value is not None:
                 try:
-                    date.fromisoformat(value)
+                    valid = len(value) == 10 and bool(date.fromisoformat(value))
                 except ValueError:
-                    raise BadQuery(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
-                if len(value) != 10:
-                    raise BadQuery(f"{name} must be a date as YYYY-MM-DD, not {value!r}")
+                    valid = False
+                if not valid:
+                    raise BadQuery(f"{name} must be a date as YYYY-MM-DD, not {value!r}", field=name)
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise BadQuery(f"date_from ({self.date_from}) is after date_to ({self.date_to})")
+            raise BadQuery(f"date_from ({self.date_from}) is after date_to ({self.date_to})", field="date_to")
 
     @property
     def empty(self) -> bool:
@@ -224,10 +223,3 @@ class Searcher:
         return Hit(
             rank, chunk.id, article.id, article.title, article.source, article.date, article.url, chunk.text, score, row, dense
         )
-
-
-def open_searcher(index_dir: Path, encoder_name: str, max_query_chars: int = 500) -> Searcher:
-    """Load the encoder and the current index of `index_dir` (checked against each other) once."""
-    current_build(index_dir)  # fail fast, before paying for the model, when there is no index
-    encoder = load_encoder(encoder_name)
-    return Searcher(load_index(index_dir, encoder.id, encoder.dim), encoder, max_query_chars)

@@ -18,3 +18,10 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field("https://api.telegram.org/bot", description="Bot API base URL")
     admin_token: SecretStr | None = Field(None, description="bearer token for admin endpoints")
     max_question_chars: int = Field(500, ge=1, description="longest question accepted, in characters")
+    cors_origins: str = Field("", description="comma-separated browser origins allowed to call the API (none by default)")
+    reload_interval: float = Field(2.0, gt=0, description="seconds between checks for a newly built index")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """`cors_origins` as a list."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

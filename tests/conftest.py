@@ -10,7 +10,9 @@ import pytest
 
 from retrieval.articles import load_articles
 from retrieval.encoders import load_encoder, normalized
-from retrieval.search import Searcher, open_searcher
+from retrieval.engine import Engine
+from retrieval.search import Searcher
+from retrieval.settings import Settings
 from retrieval.store import build_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +58,16 @@ def seed_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def searcher(seed_index_dir: Path) -> Searcher:
-    return open_searcher(seed_index_dir, "e5-small-q4")
+def engine(seed_index_dir: Path) -> Engine:
+    """An engine serving the seed index."""
+    engine = Engine(Settings(index_dir=seed_index_dir))
+    engine.load(strict=True)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def searcher(engine: Engine) -> Searcher:
+    return engine.searcher
 
 
 @pytest.fixture(scope="session")
