@@ -1,0 +1,206 @@
+"""HTTP API in-process: every endpoint and every input rule."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from bot.http import create_app
+from retrieval.engine import Engine
+from retrieval.settings import Settings
+
+QUESTION = "自治区高院院长是谁？"
+
+
+@pytest.fixture(scope="module")
+def client(engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(engine.settings, engine)) as c:
+        yield c
+
+
+def _problem(response, status: int, field: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys() and body["status"] == status
+    if field is not None:
+        assert field in [e["field"] for e in body.get("errors", [])], body
+        assert field in body["detail"]
+    return body
+
+
+def test_ask_answers_with_citations_and_matches_the_cli(client: TestClient, seed_index_dir: Path) -> None:
+    response = client.post("/v1/ask", json={"question": f"  {QUESTION} ", "k": 3})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["question"] == QUESTION and "迪里夏提·沙依木" in body["answer"] and body["answer"].endswith("[1]")
+    assert body["citations"][0]["url"].startswith("http://www.xjpeace.cn/")
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "newsqa"), "ask", QUESTION, "--json", "-k", "3"],
+        capture_output=True, text=True, env={**os.environ, "NEWSQA_INDEX_DIR": str(seed_index_dir)}, check=True,
+    )
+    from_cli = json.loads(cli.stdout)
+    assert set(from_cli["timings_ms"]) == set(body["timings_ms"]) == {"encode", "search", "answer", "total"}
+    assert {**from_cli, "timings_ms": None} == {**body, "timings_ms": None}
+
+
+def test_ask_with_filters_and_abstention(client: TestClient) -> None:
+    body = client.post("/v1/ask", json={"question": QUESTION, "filters": {"date_to": "2022-12-31"}}).json()
+    assert all(c["date"] <= "2022-12-31" for c in body["citations"])
+    body = client.post("/v1/ask", json={"question": "特斯拉公司的首席执行官是谁？"}).json()
+    assert body["abstained"] is True and "没有找到" in body["answer"] and body["citations"]
+
+
+@pytest.mark.parametrize("how", ["query", "accept"])
+def test_ask_streams_server_sent_events(client: TestClient, how: str) -> None:
+    kwargs = {"params": {"stream": "true"}} if how == "query" else {"headers": {"Accept": "text/event-stream"}}
+    with client.stream("POST", "/v1/ask", json={"question": QUESTION}, **kwargs) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        text = "".join(response.iter_text())
+    events = [block.split("\n") for block in text.strip().split("\n\n")]
+    assert [e[0] for e in events] == ["event: citations", "event: answer", "event: done"]
+    citations = json.loads(events[0][1].removeprefix("data: "))
+    answer = json.loads(events[1][1].removeprefix("data: "))
+    done = json.loads(events[2][1].removeprefix("data: "))
+    assert citations[0]["n"] == 1 and "[1]" in answer["answer"] and "total" in done["timings_ms"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "question"),
+        ({"question": "   "}, "question"),
+        ({"question": 123}, "question"),
+        ({"question": "问" * 501}, "question"),
+        ({"question": QUESTION, "k": 0}, "k"),
+        ({"question": QUESTION, "k": 21}, "k"),
+        ({"question": QUESTION, "k": "many"}, "k"),
+        ({"question": QUESTION, "filters": {"date_from": "2023/01/01"}}, "filters.date_from"),
+        ({"question": QUESTION, "filters": {"date_from": "2023-02-30"}}, "filters.date_from"),
+        ({"question": QUESTION, "filters": {"date_from": "2024-01-01", "date_to": "2023-01-01"}}, "filters.date_to"),
+        ({"question": QUESTION, "filters": {"outlet": "x"}}, "filters.outlet"),
+        ({"question": QUESTION, "colour": "red"}, "colour"),
+    ],
+)
+def test_ask_input_rules(client: TestClient, body: dict, field: str) -> None:
+    _problem(client.post("/v1/ask", json=body), 422, field)
+
+
+def test_ask_malformed_and_oversized_bodies(client: TestClient) -> None:
+    _problem(client.post("/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"}), 422)
+    _problem(client.post("/v1/ask", content=b"\xff\xfe", headers={"Content-Type": "application/json"}), 422)
+    _problem(client.post("/v1/ask", json=[QUESTION]), 422)
+    big = json.dumps({"question": QUESTION, "pad": "x" * 70_000}).encode()
+    _problem(client.post("/v1/ask", content=big, headers={"Content-Type": "application/json"}), 413)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must still hold
+        yield b'{"question": "'
+        for _ in range(20):
+            yield b"x" * 8192
+        yield b'"}'
+
+    _problem(client.post("/v1/ask", content=chunks(), headers={"Content-Type": "application/json"}), 413)
+
+
+def test_question_limit_is_configurable(engine: Engine) -> None:
+    settings = engine.settings.model_copy(update={"max_question_chars": 5})
+    with TestClient(create_app(settings, engine)) as c:
+        body = _problem(c.post("/v1/ask", json={"question": "自治区高院院长是谁"}), 422, "question")
+        assert "at most 5 characters" in body["detail"]
+
+
+def test_search(client: TestClient) -> None:
+    body = client.get("/v1/search", params={"q": "伯西热克派出所", "k": 2, "mode": "bm25"}).json()
+    assert body["query"] == "伯西热克派出所" and body["mode"] == "bm25" and 1 <= len(body["hits"]) <= 2
+    assert list(body["hits"][0]) == ["rank", "chunk_id", "article_id", "title", "source", "date", "url", "text", "score"]
+    body = client.get("/v1/search", params={"q": "政法", "k": 20, "source": "新疆平安网"}).json()
+    assert body["mode"] == "hybrid" and {h["source"] for h in body["hits"]} == {"新疆平安网"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({}, "q"), ({"q": "  "}, "q"), ({"q": "问" * 501}, "q"), ({"q": "x", "k": 0}, "k"), ({"q": "x", "k": 99}, "k"),
+     ({"q": "x", "mode": "magic"}, "mode"), ({"q": "x", "date_from": "yesterday"}, "date_from"),
+     ({"q": "x", "date_from": "2024-01-02", "date_to": "2024-01-01"}, "date_to")],
+)
+def test_search_input_rules(client: TestClient, params: dict, field: str) -> None:
+    _problem(client.get("/v1/search", params=params), 422, field)
+
+
+def test_articles(client: TestClient) -> None:
+    body = client.get("/v1/articles/000_3f7618c90cdecb59").json()
+    assert body["title"] == "自治区高院、检察院举行首次交流会商会" and body["source"] == "新疆平安网"
+    assert body["date"] == "2023-12-16" and body["text"].startswith("新疆平安网讯")
+    assert _problem(client.get("/v1/articles/no-such-article"), 404)["detail"].startswith("no article")
+    for bad in ("..%2F..%2Fetc%2Fpasswd", "a%20b", "x" * 200):
+        assert client.get(f"/v1/articles/{bad}").status_code in (404, 422)
+
+
+def test_health_readiness_metrics_docs(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["manifest"]["counts"] == {"articles": 2, "chunks": ready["manifest"]["counts"]["chunks"]}
+    assert ready["manifest"]["encoder"]["id"] == "e5-small-q4" and "files" not in ready["manifest"]
+    client.get("/healthz")
+    metrics = client.get("/metrics").text
+    assert 'newsqa_requests_total{method="GET",route="/healthz",status="200"}' in metrics
+    assert 'newsqa_request_seconds_bucket{le="0.005",route="/healthz"}' in metrics
+    assert "newsqa_index_chunks 1" in metrics and 'encoder="e5-small-q4"' in metrics
+    assert "swagger" in client.get("/docs").text.lower()
+    schema = client.get("/openapi.json").json()
+    ask = schema["paths"]["/v1/ask"]["post"]
+    assert "examples" in json.dumps(schema["components"]["schemas"]["AskIn"]) and "422" in ask["responses"]
+    assert {"/v1/search", "/v1/articles/{article_id}", "/healthz", "/readyz", "/metrics"} <= schema["paths"].keys()
+
+
+def test_request_ids(client: TestClient) -> None:
+    generated = client.get("/healthz").headers["X-Request-ID"]
+    assert len(generated) == 32
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    assert client.get("/healthz", headers={"X-Request-ID": "bad id <script>"}).headers["X-Request-ID"] != "bad id <script>"
+    problem = client.get("/v1/articles/nope", headers={"X-Request-ID": "trace-1"}).json()
+    assert problem["request_id"] == "trace-1"
+
+
+def test_no_index_means_not_ready(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(index_dir=tmp_path / "empty"))) as c:
+        assert c.get("/healthz").status_code == 200
+        assert 'run "newsqa index" first' in _problem(c.get("/readyz"), 503)["detail"]
+        assert 'run "newsqa index" first' in _problem(c.post("/v1/ask", json={"question": QUESTION}), 503)["detail"]
+        assert "newsqa_index_chunks 0.0" in c.get("/metrics").text
+
+
+def test_cors_is_off_by_default_and_configurable(client: TestClient, engine: Engine) -> None:
+    preflight = {"Origin": "https://news.example", "Access-Control-Request-Method": "POST"}
+    assert "access-control-allow-origin" not in client.options("/v1/ask", headers=preflight).headers
+    settings = engine.settings.model_copy(update={"cors_origins": "https://news.example, https://other.example"})
+    with TestClient(create_app(settings, engine)) as c:
+        response = c.options("/v1/ask", headers=preflight)
+        assert response.headers["access-control-allow-origin"] == "https://news.example"
+        assert "access-control-allow-origin" not in c.options("/v1/ask", headers={**preflight, "Origin": "https://evil.example"}).headers
+
+
+def test_admin_reload(client: TestClient, engine: Engine) -> None:
+    assert client.post("/v1/admin/reload").status_code == 404  # absent without a token
+    settings = engine.settings.model_copy(update={"admin_token": SecretStr("s3cret-token")})
+    with TestClient(create_app(settings, engine)) as c:
+        assert _problem(c.post("/v1/admin/reload"), 401)
+        assert _problem(c.post("/v1/admin/reload", headers={"Authorization": "Bearer wrong"}), 403)
+        assert _problem(c.post("/v1/admin/reload", headers={"Authorization": "Basic s3cret-token"}), 401)
+        ok = c.post("/v1/admin/reload", headers={"Authorization": "Bearer s3cret-token"})
+        assert ok.status_code == 200 and ok.json()["status"] == "reloaded"
+        assert "s3cret-token" not in c.get("/metrics").text
+
+
+def test_web_page_is_self_contained(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200 and "新闻问答" in response.text
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "sha256-" in csp
+    assert "http://" not in response.text.split("<script>")[0] and "https://" not in response.text
