@@ -1,13 +1,21 @@
-# The two commands of the README: `make run` (install, index the seeds, answer a sample question)
-# and `make test` (install the dev tools, lint, type-check and run every test).
+# The two commands of the README:
+#   make run   install, index seeds/ when there is no index yet, answer a sample question, start the service
+#   make test  install the dev tools, lint, type-check and run every test
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-QUESTION ?= 自治区高院院长是谁？
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+INDEX_DIR ?= $(or $(NEWSQA_INDEX_DIR),embeddings)
+QUESTION  ?= 自治区高院院长是谁？
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install dev index ask test lint typecheck clean
+.PHONY: run install dev browser index ask serve test lint typecheck eval clean
 
-run: install index ask
+run: install
+	@test -f $(INDEX_DIR)/CURRENT || $(BIN)/newsqa index
+	$(BIN)/newsqa ask "$(QUESTION)"
+	$(BIN)/newsqa serve --host $(HOST) --port $(PORT)
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -17,11 +25,15 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # torch is pinned to the CPU build that lies on these machines; an unpinned torch pulls a multi-GB CUDA build.
-dev: $(VENV)/.dev-installed
+dev: $(VENV)/.dev-installed browser
 $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[st,dev]'
 	touch $@
+
+# The web page test drives Debian's Chromium through Playwright (no browser download).
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 index: install
 	$(BIN)/newsqa index
@@ -29,14 +41,22 @@ index: install
 ask: install
 	$(BIN)/newsqa ask "$(QUESTION)"
 
+serve: install
+	$(BIN)/newsqa serve --host $(HOST) --port $(PORT)
+
 test: dev lint typecheck
 	$(BIN)/pytest
 
 lint: dev
-	$(BIN)/ruff check retrieval bot tests
+	$(BIN)/ruff check retrieval bot tests bench
+	$(BIN)/ruff format --check retrieval bot tests bench
 
 typecheck: dev
 	$(BIN)/mypy
+
+# Full CMRC 2018 trial evaluation (the first run embeds ~7,000 chunks: about half an hour on 2 cores).
+eval: install
+	$(BIN)/newsqa eval ../shared/eval/cmrc2018-trial
 
 clean:
 	rm -rf $(VENV) embeddings/CURRENT embeddings/builds embeddings/cache embeddings/eval

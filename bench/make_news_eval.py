@@ -24,8 +24,14 @@ def main() -> None:
         for line in src:
             row = json.loads(line)
             if row.get("date", "").startswith(MONTH):
-                doc = {"_id": row["id"], "title": row["title"], "text": row["text"], "date": row["date"],
-                       "source": row.get("source"), "url": row.get("url")}
+                doc = {
+                    "_id": row["id"],
+                    "title": row["title"],
+                    "text": row["text"],
+                    "date": row["date"],
+                    "source": row.get("source"),
+                    "url": row.get("url"),
+                }
                 dst.write(json.dumps(doc, ensure_ascii=False) + "\n")
                 n += 1
     for name in ("queries.jsonl", "qrels.tsv"):

@@ -53,7 +53,10 @@ def main() -> None:
         searcher = eval_searcher(evalset, encoder, settings.index_dir)
         qids = list(evalset.queries)
         qvecs = encoder.encode_queries([simplify(evalset.queries[q]) for q in qids])
-        pools = [searcher.candidates(evalset.queries[q], v, min(CANDIDATES, searcher.index.size), None) for q, v in zip(qids, qvecs, strict=True)]
+        pools = [
+            searcher.candidates(evalset.queries[q], v, min(CANDIDATES, searcher.index.size), None)
+            for q, v in zip(qids, qvecs, strict=True)
+        ]
         header += [f"{evalset.name} mrr@10", "recall@5"]
         for name, rule in rules().items():
             mrr = r5 = 0.0

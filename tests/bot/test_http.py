@@ -43,7 +43,10 @@ def test_ask_answers_with_citations_and_matches_the_cli(client: TestClient, seed
     assert body["citations"][0]["url"].startswith("http://www.xjpeace.cn/")
     cli = subprocess.run(
         [str(Path(sys.executable).parent / "newsqa"), "ask", QUESTION, "--json", "-k", "3"],
-        capture_output=True, text=True, env={**os.environ, "NEWSQA_INDEX_DIR": str(seed_index_dir)}, check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NEWSQA_INDEX_DIR": str(seed_index_dir)},
+        check=True,
     )
     from_cli = json.loads(cli.stdout)
     assert set(from_cli["timings_ms"]) == set(body["timings_ms"]) == {"encode", "search", "answer", "total"}
@@ -125,9 +128,16 @@ def test_search(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({}, "q"), ({"q": "  "}, "q"), ({"q": "问" * 501}, "q"), ({"q": "x", "k": 0}, "k"), ({"q": "x", "k": 99}, "k"),
-     ({"q": "x", "mode": "magic"}, "mode"), ({"q": "x", "date_from": "yesterday"}, "date_from"),
-     ({"q": "x", "date_from": "2024-01-02", "date_to": "2024-01-01"}, "date_to")],
+    [
+        ({}, "q"),
+        ({"q": "  "}, "q"),
+        ({"q": "问" * 501}, "q"),
+        ({"q": "x", "k": 0}, "k"),
+        ({"q": "x", "k": 99}, "k"),
+        ({"q": "x", "mode": "magic"}, "mode"),
+        ({"q": "x", "date_from": "yesterday"}, "date_from"),
+        ({"q": "x", "date_from": "2024-01-02", "date_to": "2024-01-01"}, "date_to"),
+    ],
 )
 def test_search_input_rules(client: TestClient, params: dict, field: str) -> None:
     _problem(client.get("/v1/search", params=params), 422, field)
@@ -145,7 +155,10 @@ def test_articles(client: TestClient) -> None:
 def test_health_readiness_metrics_docs(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["manifest"]["counts"] == {"articles": 2, "chunks": ready["manifest"]["counts"]["chunks"]}
+    assert ready["status"] == "ready" and ready["manifest"]["counts"] == {
+        "articles": 2,
+        "chunks": ready["manifest"]["counts"]["chunks"],
+    }
     assert ready["manifest"]["encoder"]["id"] == "e5-small-q4" and "files" not in ready["manifest"]
     client.get("/healthz")
     metrics = client.get("/metrics").text
@@ -183,7 +196,10 @@ def test_cors_is_off_by_default_and_configurable(client: TestClient, engine: Eng
     with TestClient(create_app(settings, engine)) as c:
         response = c.options("/v1/ask", headers=preflight)
         assert response.headers["access-control-allow-origin"] == "https://news.example"
-        assert "access-control-allow-origin" not in c.options("/v1/ask", headers={**preflight, "Origin": "https://evil.example"}).headers
+        assert (
+            "access-control-allow-origin"
+            not in c.options("/v1/ask", headers={**preflight, "Origin": "https://evil.example"}).headers
+        )
 
 
 def test_admin_reload(client: TestClient, engine: Engine) -> None:
