@@ -3,8 +3,10 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,43 @@ def test_mismatched_encoder_and_bad_settings(seed_index_dir: Path, tmp_path: Pat
     assert result.returncode == 1 and "bad setting max_question_chars" in result.stderr
     result = run("index", str(tmp_path / "missing"), index_dir=tmp_path / "i")
     assert result.returncode == 1 and "no such file or folder" in result.stderr
+
+
+def test_sigkill_during_index_keeps_the_previous_index_and_resumes(tmp_path: Path, seed_index_dir: Path) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    with open(corpus / "more.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(40):
+            sentence = "第{i}号通报第{j}条：某市有关部门于三月{j}日召开第{i}次专题会议，部署春耕生产和防汛准备工作。"
+            text = "".join(sentence.format(i=i, j=j) for j in range(12))
+            fh.write(json.dumps({"id": f"more-{i}", "title": f"专题会议第{i}号通报", "text": text}, ensure_ascii=False) + "\n")
+    env = {**os.environ, "NEWSQA_INDEX_DIR": str(index_dir)}
+    proc = subprocess.Popen([NEWSQA, "index", str(corpus), "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cache = next((index_dir / "cache").glob("*.sqlite"))
+    deadline = time.monotonic() + 120
+    import sqlite3
+
+    def cached() -> int:
+        with sqlite3.connect(cache, timeout=30) as db:
+            return int(db.execute("SELECT count(*) FROM vectors").fetchone()[0])
+
+    before = cached()
+    while cached() < before + 64 and proc.poll() is None:  # kill it after its first batch is stored
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed; make the corpus bigger"
+
+    # The previous index still loads and answers.
+    result = run("ask", "自治区高院院长是谁？", "--json", index_dir=index_dir)
+    assert result.returncode == 0 and "迪里夏提·沙依木" in json.loads(result.stdout)["answer"]
+    assert json.loads(run("info", "--json", index_dir=index_dir).stdout)["counts"]["articles"] == 2
+    # The next run re-embeds only what the killed one had not finished.
+    again = run("index", str(corpus), "-q", index_dir=index_dir)
+    assert again.returncode == 0, again.stderr
+    new = int(again.stdout.split("embeddings: ")[1].split(" new")[0])
+    reused = int(again.stdout.split("new, ")[1].split(" reused")[0])
+    assert reused >= 13 + 64 and new > 0
