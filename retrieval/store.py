@@ -27,6 +27,7 @@ from typing import Any
 import bm25s
 import faiss
 import numpy as np
+from tqdm import tqdm
 
 from retrieval import __version__
 from retrieval.articles import Article, Failure
@@ -131,7 +132,6 @@ def embed_chunks(chunks: Sequence[Chunk], encoder: Encoder, cache: EmbeddingCach
     known = cache.get_many(keys)
     todo = list(dict.fromkeys(k for k in keys if k not in known))
     text_of = {k: c.embed_text for k, c in zip(keys, chunks, strict=True)}
-    from tqdm import tqdm
 
     with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress or not todo, dynamic_ncols=True) as bar:
         for i in range(0, len(todo), CACHE_BATCH):
