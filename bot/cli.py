@@ -125,7 +125,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.encoder is not None:
         os.environ["NEWSQA_ENCODER"] = args.encoder
     print(f"newsqa: serving on http://{args.host}:{args.port}/ (index {settings.index_dir})", file=sys.stderr, flush=True)
-    uvicorn.run("bot.http:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="info")
+    uvicorn.run(
+        "bot.http:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,  # the app factory configures JSON logging in each worker
+    )
     return EXIT_OK
 
 

@@ -1,7 +1,6 @@
 """FastAPI app: the JSON API for web clients, the web page, health and metrics. A thin adapter over Engine."""
 
 import asyncio
-import contextvars
 import hashlib
 import hmac
 import json
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.logs import configure_logging, request_id_var
 from retrieval import __version__
 from retrieval.engine import Engine
 from retrieval.errors import BadQuery, IndexMissing, NewsqaError, NotFound
@@ -31,7 +31,6 @@ from retrieval.search import Filters
 from retrieval.settings import Settings
 
 log = logging.getLogger("newsqa.http")
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_K = 20
@@ -370,16 +369,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         started = time.perf_counter()
         try:
             response = await call_next(request)
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+            metrics.latency.labels(route).observe(elapsed)
+            response.headers["X-Request-ID"] = rid
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            log.info("%s %s %s %.1fms", request.method, route, response.status_code, elapsed * 1000)
+            return response
         finally:
             request_id_var.reset(token)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        metrics.requests.labels(route, request.method, str(response.status_code)).inc()
-        metrics.latency.labels(route).observe(elapsed)
-        response.headers["X-Request-ID"] = rid
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        log.info("%s %s %s %.1fms", request.method, route, response.status_code, elapsed * 1000, extra={"request_id": rid})
-        return response
 
     if settings.cors_origin_list:
         app.add_middleware(
@@ -493,5 +492,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 
 def app_factory() -> FastAPI:
-    """Entry point for uvicorn (`--factory`): settings from the environment."""
-    return create_app(Settings())
+    """Entry point for uvicorn (`--factory`, once per worker): settings from the environment, JSON logs."""
+    settings = Settings()
+    secrets = [s.get_secret_value() for s in (settings.admin_token, settings.telegram_token) if s is not None]
+    configure_logging(secrets=secrets)
+    return create_app(settings)

@@ -220,3 +220,26 @@ def test_web_page_is_self_contained(client: TestClient) -> None:
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "sha256-" in csp
     assert "http://" not in response.text.split("<script>")[0] and "https://" not in response.text
+
+
+def test_logs_are_json_with_request_ids_and_no_secrets() -> None:
+    import io
+    import logging
+
+    from bot.logs import JsonFormatter, request_id_var
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter(secrets=["123456:ABC-secret"]))
+    logger = logging.getLogger("newsqa.test")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    token = request_id_var.set("rid-42")
+    try:
+        logger.info("calling https://api.telegram.org/bot123456:ABC-secret/getMe")
+    finally:
+        request_id_var.reset(token)
+        logger.removeHandler(handler)
+    entry = json.loads(stream.getvalue())
+    assert entry["request_id"] == "rid-42" and entry["level"] == "INFO" and entry["logger"] == "newsqa.test"
+    assert "ABC-secret" not in stream.getvalue() and "bot***/getMe" in entry["msg"]
