@@ -1,4 +1,4 @@
-"""`newsqa` command line: index, ask, search, eval, info, serve."""
+"""`newsqa` command line: index, ask, search, eval, info, serve, bot."""
 
 import argparse
 import json
@@ -119,6 +119,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
+    if settings.telegram_webhook_url:  # a bad bot token is one line here, not a traceback in a worker
+        from bot.telegram import bot_token
+
+        bot_token(settings)
     # Workers import the app themselves and read settings from the environment: pass overrides that way.
     if args.index_dir is not None:
         os.environ["NEWSQA_INDEX_DIR"] = str(args.index_dir)
@@ -133,6 +137,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,  # the app factory configures JSON logging in each worker
     )
+    return EXIT_OK
+
+
+def cmd_bot(args: argparse.Namespace) -> int:
+    """Run the Telegram bot with long polling."""
+    from bot.telegram import run_polling
+
+    run_polling(_settings(args))
     return EXIT_OK
 
 
@@ -189,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="worker processes (each loads the model and index)")
     p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("bot", parents=[common], help="Telegram bot (long polling; needs NEWSQA_TELEGRAM_TOKEN)")
+    p.set_defaults(run=cmd_bot)
     return parser
 
 

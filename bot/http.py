@@ -488,6 +488,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 return problem(503, "Reload failed", engine.error or "index could not be loaded", "reload-failed")
             return {"status": "reloaded", "manifest": engine.manifest()}
 
+    if settings.telegram_webhook_url:  # Telegram updates by webhook: POST /telegram/webhook (bot/telegram.py)
+        from bot.telegram import mount_webhook
+
+        mount_webhook(app, settings, engine)
+
     return app
 
 
