@@ -11,7 +11,7 @@ from tqdm import tqdm
 from retrieval.answer import answer
 from retrieval.articles import Article, article_from_record
 from retrieval.encoders import Encoder
-from retrieval.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
+from retrieval.errors import BadQuery, CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
 from retrieval.search import MODES, Searcher
 from retrieval.store import build_index, corpus_fingerprint, load_index
 
@@ -79,7 +79,10 @@ def eval_searcher(evalset: EvalSet, encoder: Encoder, index_root: Path, progress
 
 
 def _doc_ranking(searcher: Searcher, query: str, k: int, mode: str) -> list[str]:
-    hits = searcher.search(query, k=min(k * CHUNKS_PER_DOC, 100), mode=mode).hits
+    try:
+        hits = searcher.search(query, k=min(k * CHUNKS_PER_DOC, 100), mode=mode).hits
+    except BadQuery:  # e.g. an empty question in the set: it counts, as a miss
+        return []
     return list(dict.fromkeys(h.article_id for h in hits))[:k]
 
 
@@ -105,7 +108,11 @@ def _answer_metrics(searcher: Searcher, evalset: EvalSet, progress: bool) -> dic
     with_gold = [q for q in evalset.queries if q in evalset.answers]
     contains = abstained = 0
     for qid in tqdm(with_gold, desc="eval answer", unit="q", disable=not progress):
-        reply = answer(searcher, evalset.queries[qid])
+        try:
+            reply = answer(searcher, evalset.queries[qid])
+        except BadQuery:  # an empty question in the set counts as abstained
+            abstained += 1
+            continue
         text = "".join(reply.answer.split())
         abstained += reply.abstained
         contains += any("".join(g.split()) in text for g in evalset.answers[qid] if g.strip())

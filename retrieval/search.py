@@ -20,7 +20,7 @@ CANDIDATES = 100  # per retriever, before fusion
 
 # Fusion (see README, "How hybrid search is tuned"): each retriever's scores over the candidate pool are
 # standardised (z-scores), then mixed. The weights were chosen on data with `newsqa eval`.
-DENSE_WEIGHT = 0.5
+DENSE_WEIGHT = 0.6
 
 
 @dataclass(frozen=True)
