@@ -12,10 +12,19 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run install dev browser index ask serve test lint typecheck eval clean
 
+# With a Telegram token (environment or .env) and no webhook URL, the bot runs beside the server by long polling;
+# with a webhook URL, the server itself receives the updates.
+TELEGRAM_POLLING := $(shell { [ -n "$$NEWSQA_TELEGRAM_TOKEN" ] || grep -qs '^NEWSQA_TELEGRAM_TOKEN=.' .env; } && \
+                      ! { [ -n "$$NEWSQA_TELEGRAM_WEBHOOK_URL" ] || grep -qs '^NEWSQA_TELEGRAM_WEBHOOK_URL=.' .env; } && echo yes)
+
 run: install
 	@test -f $(INDEX_DIR)/CURRENT || $(BIN)/newsqa index
 	$(BIN)/newsqa ask "$(QUESTION)"
+ifeq ($(TELEGRAM_POLLING),yes)
+	$(BIN)/newsqa bot & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(BIN)/newsqa serve --host $(HOST) --port $(PORT)
+else
 	$(BIN)/newsqa serve --host $(HOST) --port $(PORT)
+endif
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
