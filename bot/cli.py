@@ -1,4 +1,4 @@
-"""`newsqa` command line: index, ask, search, eval, info, serve, bot."""
+"""`newsqa` command line: index, remove, ask, search, eval, info, serve, bot."""
 
 import argparse
 import json
@@ -18,7 +18,7 @@ from retrieval.errors import CorpusError, NewsqaError
 from retrieval.evaluate import evaluate
 from retrieval.search import MODES, Filters
 from retrieval.settings import Settings
-from retrieval.store import build_index, current_build, read_manifest
+from retrieval.store import BuildReport, current_build, read_manifest, update_index
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -43,9 +43,21 @@ def _filters(args: argparse.Namespace) -> Filters | None:
     return None if filters.empty else filters
 
 
+def _summary(report: BuildReport, skipped: int, index_dir: Path) -> str:
+    if report.up_to_date:
+        return f"index is up to date: {report.articles} articles, {report.chunks} chunks; {report.seconds:.1f} s → {index_dir}"
+    return (
+        f"indexed {report.articles} articles ({skipped} skipped; {report.added} new, {report.updated} updated, "
+        f"{report.removed} removed, {report.reprints} reprints folded) into {report.chunks} chunks; "
+        f"embeddings: {report.embedded} new, {report.reused} reused; {report.seconds:.1f} s → {index_dir}"
+    )
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     """Ingest, chunk, embed and index articles, then print a one-line summary."""
     settings = _settings(args)
+    # Without paths the corpus folder is the whole corpus (articles gone from it leave the index);
+    # with paths, their articles are added or updated, and --prune makes them the whole corpus.
     paths = args.paths or [settings.corpus_dir]
     ingest = load_articles(paths)
     for failure in ingest.failures:
@@ -53,11 +65,19 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not ingest.articles:
         raise CorpusError(f"no articles could be read from {', '.join(map(str, paths))}")
     encoder = load_encoder(settings.encoder)
-    report = build_index(ingest.articles, encoder, settings.index_dir, progress=not args.quiet)
-    print(
-        f"indexed {report.articles} articles ({len(ingest.failures)} skipped) into {report.chunks} chunks; "
-        f"embeddings: {report.embedded} new, {report.reused} reused; {report.seconds:.1f} s → {settings.index_dir}"
+    report = update_index(
+        ingest.articles, encoder, settings.index_dir, prune=args.prune or not args.paths, progress=not args.quiet
     )
+    print(_summary(report, len(ingest.failures), settings.index_dir))
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove articles by id; their vectors and BM25 postings leave the index."""
+    settings = _settings(args)
+    encoder = load_encoder(settings.encoder)
+    report = update_index([], encoder, settings.index_dir, remove=args.ids, progress=not args.quiet)
+    print(_summary(report, 0, settings.index_dir))
     return EXIT_OK
 
 
@@ -170,8 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=[common], help="ingest, chunk, embed and index articles")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: $NEWSQA_CORPUS_DIR or seeds)")
+    p.add_argument("--prune", action="store_true", help="the given paths are the whole corpus: other articles leave the index")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("remove", parents=[common], help="remove articles from the index by id")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_remove)
 
     p = sub.add_parser("ask", parents=[common, filters], help="answer a question with citations")
     p.add_argument("question")

@@ -29,6 +29,8 @@ class Article:
     url: str | None = None
     #: outlets that published the same story (first is `source`)
     sources: tuple[str, ...] = ()
+    #: for a reprint of another article's story: that article's id (the reprint is not indexed again)
+    duplicate_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of all fields."""

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -30,22 +30,25 @@ import numpy as np
 from tqdm import tqdm
 
 from retrieval import __version__
-from retrieval.articles import Article, Failure
+from retrieval.articles import Article
 from retrieval.chunks import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article, embedding_text
+from retrieval.duplicates import fold_duplicates
 from retrieval.encoders import Encoder
-from retrieval.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
+from retrieval.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, NotFound
 from retrieval.tokens import bm25_terms
 
 FORMAT_VERSION = 1
 TOKENIZER = "jieba-search+char-bigrams+opencc-t2s+stopwords/v1"
-CACHE_BATCH = 64
+CACHE_BATCH = 64  # chunks encoded between cache commits
+LOOKUP_BATCH = 2000  # cache rows read at a time
 KEEP_BUILDS = 2  # the one served and the one before it, for readers still loading it
 REBUILD_HINT = 'run "newsqa index" to rebuild it'
+CHUNKER = {"max_chars": MAX_CHARS, "overlap_sentences": OVERLAP_SENTENCES}
 
 
 @dataclass
 class BuildReport:
-    """What one `build_index` did."""
+    """What one build did (`up_to_date`: nothing had changed, so nothing was written)."""
 
     articles: int
     chunks: int
@@ -53,7 +56,11 @@ class BuildReport:
     reused: int
     seconds: float
     build_id: str
-    failures: list[Failure] = field(default_factory=list)
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    reprints: int = 0
+    up_to_date: bool = False
 
 
 @dataclass
@@ -127,23 +134,30 @@ class EmbeddingCache:
 
 
 def embed_chunks(chunks: Sequence[Chunk], encoder: Encoder, cache: EmbeddingCache, progress: bool) -> tuple[np.ndarray, int]:
-    """Vectors for `chunks` in order, embedding only what the cache lacks; returns (vectors, newly embedded)."""
-    keys = [text_key(c.embed_text) for c in chunks]
-    known = cache.get_many(keys)
-    todo = list(dict.fromkeys(k for k in keys if k not in known))
-    text_of = {k: c.embed_text for k, c in zip(keys, chunks, strict=True)}
+    """Vectors for `chunks` in order, embedding only what the cache lacks; returns (vectors, newly embedded).
 
+    Memory stays at one matrix plus a batch: cached vectors are copied into it batch by batch, and new ones are
+    written to the cache (committed) as soon as each batch is encoded, so an interrupted run resumes there."""
+    keys = [text_key(c.embed_text) for c in chunks]
+    matrix = np.empty((len(chunks), encoder.dim), dtype=np.float32)
+    missing: dict[str, list[int]] = {}  # key → rows waiting for it (identical texts are embedded once)
+    for i in range(0, len(keys), LOOKUP_BATCH):
+        part = keys[i : i + LOOKUP_BATCH]
+        found = cache.get_many(part)
+        for row, key in enumerate(part, start=i):
+            if key in found:
+                matrix[row] = found[key]
+            else:
+                missing.setdefault(key, []).append(row)
+    todo = list(missing)
     with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress or not todo, dynamic_ncols=True) as bar:
         for i in range(0, len(todo), CACHE_BATCH):
             part = todo[i : i + CACHE_BATCH]
-            vecs = encoder.encode_passages([text_of[k] for k in part])
-            fresh = dict(zip(part, vecs, strict=True))
-            cache.put_many(fresh)
-            known.update(fresh)
+            vecs = encoder.encode_passages([chunks[missing[k][0]].embed_text for k in part])
+            cache.put_many(dict(zip(part, vecs, strict=True)))
+            for key, vec in zip(part, vecs, strict=True):
+                matrix[missing[key]] = vec
             bar.update(len(part))
-    matrix = np.empty((len(chunks), encoder.dim), dtype=np.float32)
-    for row, key in enumerate(keys):
-        matrix[row] = known[key]
     return matrix, len(todo)
 
 
@@ -217,7 +231,7 @@ def write_build(
     manifest = {
         "format_version": FORMAT_VERSION,
         "encoder": {"id": encoder.id, "dim": encoder.dim},
-        "chunker": {"max_chars": MAX_CHARS, "overlap_sentences": OVERLAP_SENTENCES},
+        "chunker": CHUNKER,
         "tokenizer": TOKENIZER,
         "vector_index": "IndexFlatIP",
         "counts": {"articles": len(articles), "chunks": len(chunks)},
@@ -254,7 +268,8 @@ def build_index(
     """Chunk and embed `articles` (reusing cached vectors) and switch `index_dir` to the new index."""
     started = time.perf_counter()
     with build_lock(index_dir):
-        chunks = [c for a in articles for c in chunk_article(a)]
+        # Reprints stay in the article table (their ids keep working) but only the original is chunked.
+        chunks = [c for a in articles if a.duplicate_of is None for c in chunk_article(a)]
         cache = EmbeddingCache(cache_dir or index_dir / "cache", encoder)
         try:
             vectors, embedded = embed_chunks(chunks, encoder, cache, progress)
@@ -272,6 +287,67 @@ def build_index(
         reused=len(chunks) - embedded,
         seconds=time.perf_counter() - started,
         build_id=build_id,
+    )
+
+
+def indexed_articles(index_dir: Path) -> list[Article]:
+    """The articles of the current index as they were ingested (outlets and reprint marks undone); [] with no index."""
+    try:
+        build = current_build(index_dir)
+    except IndexMissing:
+        return []
+    path = build / "articles.jsonl"
+    record = read_manifest(build).get("files", {}).get("articles.jsonl", {})
+    if not path.is_file() or _file_record(path) != record:
+        raise IndexCorrupt(f'index file {path} is missing or damaged; run "newsqa index --prune" to rebuild from the corpus')
+    return [
+        Article(**{**row, "sources": (row["source"],) if row.get("source") else (), "duplicate_of": None})
+        for row in _read_jsonl(path)
+    ]
+
+
+def update_index(
+    ingested: Sequence[Article],
+    encoder: Encoder,
+    index_dir: Path,
+    prune: bool = False,
+    remove: Sequence[str] = (),
+    progress: bool = True,
+) -> BuildReport:
+    """Add and update `ingested` articles in the index (with `prune`, they become the whole corpus; ids in `remove`
+    leave it), fold reprints into their originals, and rebuild unless nothing changed."""
+    started = time.perf_counter()
+    before = {a.id: a for a in indexed_articles(index_dir)}
+    merged = {} if prune else dict(before)
+    merged.update((a.id, a) for a in ingested)
+    unknown = [i for i in remove if i not in merged]
+    if unknown:
+        raise NotFound(f"no article with id {', '.join(map(repr, unknown))} in the index (see `newsqa info`)")
+    for article_id in remove:
+        del merged[article_id]
+    articles = fold_duplicates(list(merged.values()))
+    added = sum(i not in before for i in merged)
+    updated = sum(i in before and before[i].fingerprint != a.fingerprint for i, a in merged.items())
+    removed = sum(i not in merged for i in before)
+    reprints = sum(a.duplicate_of is not None for a in articles)
+    try:
+        manifest = read_manifest(current_build(index_dir))
+        unchanged = (
+            manifest.get("corpus_fingerprint") == corpus_fingerprint(articles)
+            and manifest.get("encoder") == {"id": encoder.id, "dim": encoder.dim}
+            and manifest.get("chunker") == CHUNKER
+            and manifest.get("tokenizer") == TOKENIZER
+        )
+    except (IndexMissing, IndexCorrupt, IndexMismatch):
+        unchanged = False
+    if unchanged:
+        counts = manifest["counts"]
+        report = BuildReport(counts["articles"], counts["chunks"], 0, counts["chunks"], 0.0, current_build(index_dir).name)
+        report.up_to_date = True
+    else:
+        report = build_index(articles, encoder, index_dir, progress=progress)
+    return replace(
+        report, seconds=time.perf_counter() - started, added=added, updated=updated, removed=removed, reprints=reprints
     )
 
 

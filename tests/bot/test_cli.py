@@ -2,6 +2,8 @@
 
 import json
 import os
+import random
+import re
 import shutil
 import signal
 import subprocess
@@ -29,10 +31,22 @@ def test_index_summary_then_incremental_rerun(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     first = run("index", "-q", index_dir=index_dir, NEWSQA_CORPUS_DIR=str(corpus))
     assert first.returncode == 0, first.stderr
-    assert "indexed 3 articles (2 skipped)" in first.stdout and "reused" in first.stdout
+    assert "indexed 3 articles (2 skipped; 3 new, 0 updated, 0 removed, 0 reprints folded)" in first.stdout
+    assert "embeddings: 14 new, 0 reused" in first.stdout
     assert "broken.jsonl:2: invalid JSON" in first.stderr and "empty.txt: empty file" in first.stderr
     again = run("index", str(corpus), "-q", index_dir=index_dir)
-    assert "embeddings: 0 new" in again.stdout
+    assert again.stdout.startswith("index is up to date: 3 articles")
+
+    # Explicit paths add and update; `remove` takes articles out; the corpus folder alone is the whole corpus.
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text('{"id": "ok2", "title": "又一篇", "text": "第二篇能读的短文。"}\n', encoding="utf-8")
+    added = run("index", str(extra), "-q", index_dir=index_dir)
+    assert "indexed 4 articles (0 skipped; 1 new, 0 updated, 0 removed" in added.stdout and "embeddings: 1 new" in added.stdout
+    removed = run("remove", "ok1", "-q", index_dir=index_dir)
+    assert "indexed 3 articles" in removed.stdout and "1 removed" in removed.stdout
+    assert run("remove", "no-such-id", index_dir=index_dir).stderr.startswith("newsqa: no article with id 'no-such-id'")
+    synced = run("index", "-q", index_dir=index_dir, NEWSQA_CORPUS_DIR=str(corpus))
+    assert "indexed 3 articles" in synced.stdout and "1 new, 0 updated, 1 removed" in synced.stdout
 
     info = run("info", "--json", index_dir=index_dir)
     manifest = json.loads(info.stdout)
@@ -100,11 +114,13 @@ def test_sigkill_during_index_keeps_the_previous_index_and_resumes(tmp_path: Pat
     shutil.copytree(seed_index_dir, index_dir)
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
+    pairs = "春耕防汛会议部署农业水利城市乡村企业学校医院交通铁路港口电力科技文化旅游生态环境"
+    words = [pairs[i : i + 2] for i in range(0, len(pairs), 2)]
     with open(corpus / "more.jsonl", "w", encoding="utf-8") as fh:
-        for i in range(40):
-            sentence = "第{i}号通报第{j}条：某市有关部门于三月{j}日召开第{i}次专题会议，部署春耕生产和防汛准备工作。"
-            text = "".join(sentence.format(i=i, j=j) for j in range(12))
-            fh.write(json.dumps({"id": f"more-{i}", "title": f"专题会议第{i}号通报", "text": text}, ensure_ascii=False) + "\n")
+        for i in range(40):  # distinct texts: near-duplicates would be folded into one article
+            rng = random.Random(i)
+            text = "".join("".join(rng.choice(words) for _ in range(12)) + "。" for _ in range(28))  # 2–3 chunks
+            fh.write(json.dumps({"id": f"more-{i}", "title": f"专题通报第{i}号", "text": text}, ensure_ascii=False) + "\n")
     env = {**os.environ, "NEWSQA_INDEX_DIR": str(index_dir)}
     proc = subprocess.Popen([NEWSQA, "index", str(corpus), "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     cache = next((index_dir / "cache").glob("*.sqlite"))
@@ -130,6 +146,7 @@ def test_sigkill_during_index_keeps_the_previous_index_and_resumes(tmp_path: Pat
     # The next run re-embeds only what the killed one had not finished.
     again = run("index", str(corpus), "-q", index_dir=index_dir)
     assert again.returncode == 0, again.stderr
-    new = int(again.stdout.split("embeddings: ")[1].split(" new")[0])
-    reused = int(again.stdout.split("new, ")[1].split(" reused")[0])
+    found = re.search(r"embeddings: (\d+) new, (\d+) reused", again.stdout)
+    assert found, again.stdout
+    new, reused = int(found[1]), int(found[2])
     assert reused >= 13 + 64 and new > 0
