@@ -32,6 +32,10 @@ class Article:
     #: for a reprint of another article's story: that article's id (the reprint is not indexed again)
     duplicate_of: str | None = None
 
+    def __post_init__(self) -> None:
+        if not self.sources and self.source:  # an article's own outlet is always among its sources
+            object.__setattr__(self, "sources", (self.source,))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of all fields."""
         d = asdict(self)
@@ -153,7 +157,6 @@ def parse_web_text(raw: str, article_id: str) -> Article:
         author=None if (author or "") in _ANONYMOUS else author,
         date=date,
         url=url,
-        sources=(source,) if source else (),
     )
 
 
@@ -180,7 +183,6 @@ def parse_html(raw: str, article_id: str) -> Article:
         author=doc.get("author") or head.author,
         date=normalize_date(doc.get("date")) or head.date,
         url=doc.get("url"),
-        sources=(source,) if source else (),
     )
 
 
@@ -208,7 +210,6 @@ def article_from_record(record: Any, fallback_id: str) -> Article:
         author=opt("author"),
         date=normalize_date(opt("date")),
         url=opt("url"),
-        sources=(source,) if source else (),
     )
 
 

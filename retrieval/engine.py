@@ -106,7 +106,7 @@ class Engine:
         dates = sorted(a.date for a in articles if a.date)
         outlets: dict[str, int] = {}
         for a in articles:
-            for s in a.sources or ((a.source,) if a.source else ()):
+            for s in a.sources:
                 outlets[s] = outlets.get(s, 0) + 1
         return {
             "articles": len(articles),

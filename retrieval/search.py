@@ -148,9 +148,13 @@ class Searcher:
         return mask
 
     def _dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        params = None
+        params: Any = None
         if mask is not None:
+            vectors: Any = self.index.vectors
             params = faiss.SearchParameters()
+            if isinstance(vectors, faiss.IndexHNSW):  # HNSW insists on its own parameter type, with its efSearch
+                params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+                params.efSearch = vectors.hnsw.efSearch
             params.sel = faiss.IDSelectorBatch(np.flatnonzero(mask).astype("int64"))
         scores, rows = self.index.vectors.search(qvec.reshape(1, -1), n, params=params)
         keep = rows[0] >= 0

@@ -151,3 +151,36 @@ def test_second_concurrent_build_is_refused(tmp_path: Path, hash_encoder: HashEn
     assert build_index(_articles(1), hash_encoder, tmp_path, progress=False).articles == 1
     assert not any(p.name.endswith(".partial") for p in (tmp_path / "builds").iterdir())
     assert os.path.exists(tmp_path / "CURRENT")
+
+
+def test_large_indexes_switch_to_hnsw_with_high_recall(tmp_path: Path, hash_encoder: HashEncoder) -> None:
+    from retrieval.search import Filters, Searcher
+
+    articles = [
+        Article(
+            f"h{i}",
+            f"第{i}期简报",
+            "".join(f"简报{i}记录了{j}号议题的讨论与{(i * j) % 17}项结论。" for j in range(25)),
+            f"报社{i % 3}",
+        )
+        for i in range(60)
+    ]
+    build_index(articles, hash_encoder, tmp_path, progress=False, exact_max=50)
+    index = load_index(tmp_path, hash_encoder.id, hash_encoder.dim)
+    manifest = json.loads((current_build(tmp_path) / "manifest.json").read_text())
+    assert manifest["vector_index"]["type"] == "hnsw-ip" and index.vectors.hnsw.efSearch == manifest["vector_index"]["ef_search"]
+    # Recall@10 of the approximate index against exact search on the same vectors.
+    import faiss
+
+    stored = index.vectors.reconstruct_n(0, index.size)
+    exact = faiss.IndexFlatIP(hash_encoder.dim)
+    exact.add(stored)
+    queries = hash_encoder.encode_queries([f"简报{i}的议题" for i in range(40)])
+    _, truth = exact.search(queries, 10)
+    _, found = index.vectors.search(queries, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found, strict=True)])
+    assert recall >= 0.95
+    # Filters still apply through HNSW.
+    searcher = Searcher(index, hash_encoder)
+    hits = searcher.search("议题的讨论", k=5, mode="dense", filters=Filters(source="报社1")).hits
+    assert hits and all(h.source == "报社1" for h in hits)
