@@ -24,6 +24,7 @@ class Engine:
         self._searcher: Searcher | None = None
         self._encoder: Encoder | None = None
         self._pointer: str | None = None  # content of CURRENT for the loaded build
+        self._refused: str | None = None  # a build that failed to load: not retried until CURRENT changes again
         self.error: str | None = "not loaded yet"
         self._reload_lock = threading.Lock()
 
@@ -50,6 +51,7 @@ class Engine:
                 index = load_index(self.settings.index_dir, self._encoder.id, self._encoder.dim)
             except NewsqaError as exc:
                 self.error = str(exc)
+                self._refused = pointer
                 log.warning("index not loaded: %s", exc)
                 if strict:
                     raise
@@ -63,7 +65,7 @@ class Engine:
     def reload_if_changed(self) -> bool:
         """Load the index again when CURRENT points somewhere new; True if a new index was loaded."""
         pointer = self._read_pointer()
-        if pointer is None or pointer == self._pointer:
+        if pointer is None or pointer in (self._pointer, self._refused):
             return False
         return self.load()
 
