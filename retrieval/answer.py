@@ -96,9 +96,15 @@ def _weights(terms: list[str], idf: TermWeights) -> dict[str, float]:
     return {t: idf.idf(t) for t in dict.fromkeys(terms)}
 
 
-def _coverage(text: str, weights: dict[str, float], total: float) -> float:
+def _coverage(text: str, weights: dict[str, float], total: float, title_credit: dict[str, float] | None = None) -> float:
+    """Share of the question's term weight found in `text` (terms only in the title count their title credit)."""
     norm = normalize(text)
-    return sum(w for t, w in weights.items() if t in norm) / total if total > 0 else 0.0
+    credit = title_credit or {}
+    return sum(w if t in norm else credit.get(t, 0.0) for t, w in weights.items()) / total if total > 0 else 0.0
+
+
+def _citation(n: int, hit: Hit) -> Citation:
+    return Citation(n, hit.article_id, hit.chunk_id, hit.title, hit.source, hit.date, hit.url, "", hit.text, hit.score)
 
 
 def _trim(sentence: str, weights: dict[str, float], total: float, limit: int) -> str:
@@ -127,7 +133,7 @@ def _candidates(hits: list[Hit], weights: dict[str, float], total: float, qgrams
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = RANK_PRIOR / hit.rank
-        # Terms the title already settles (the event, the person) count half in each of its sentences.
+        # Terms the title already settles (the event, the person) count in each of its sentences, a little less.
         title = normalize(hit.title)
         title_credit = {t: TITLE_CREDIT * w for t, w in weights.items() if t in title}
         for s, e in split_sentences(hit.text):
@@ -136,7 +142,7 @@ def _candidates(hits: list[Hit], weights: dict[str, float], total: float, qgrams
             if key in seen or len(key) < 4:
                 continue
             seen.add(key)
-            coverage = sum(w if t in key else title_credit.get(t, 0.0) for t, w in weights.items()) / total if total else 0.0
+            coverage = _coverage(text, weights, total, title_credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
             found.append(_Sentence(hit, text, coverage + BIGRAM_WEIGHT * overlap + prior, coverage))
     return sorted(found, key=lambda c: -c.score)
@@ -173,10 +179,7 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
     citations: list[Citation] = []
     if abstained:
         text = ABSTAIN_TEXT
-        for n, hit in enumerate(result.hits[:NEAREST_ON_ABSTAIN], start=1):
-            citations.append(
-                Citation(n, hit.article_id, hit.chunk_id, hit.title, hit.source, hit.date, hit.url, "", hit.text, hit.score)
-            )
+        citations = [_citation(n, hit) for n, hit in enumerate(result.hits[:NEAREST_ON_ABSTAIN], start=1)]
     else:
         numbers: dict[str, int] = {}
         parts: list[str] = []
@@ -185,20 +188,7 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
             hit = sent.hit
             if hit.chunk_id not in numbers:
                 numbers[hit.chunk_id] = len(numbers) + 1
-                citations.append(
-                    Citation(
-                        numbers[hit.chunk_id],
-                        hit.article_id,
-                        hit.chunk_id,
-                        hit.title,
-                        hit.source,
-                        hit.date,
-                        hit.url,
-                        "",
-                        hit.text,
-                        hit.score,
-                    )
-                )
+                citations.append(_citation(numbers[hit.chunk_id], hit))
             n = numbers[hit.chunk_id]
             marker = f"[{n}]"
             quote = _trim(sent.text, weights, total, budget - len(marker))
