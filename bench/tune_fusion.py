@@ -12,7 +12,7 @@ import numpy as np
 
 from retrieval.encoders import load_encoder
 from retrieval.evaluate import eval_searcher, load_eval_set
-from retrieval.search import CANDIDATES, _zscores
+from retrieval.search import CANDIDATES, fuse_scores
 from retrieval.settings import Settings
 from retrieval.tokens import simplify
 
@@ -38,7 +38,7 @@ def rules() -> dict[str, Rule]:
         "rrf k=60": lambda d, b: 1 / (60 + _ranks(d)) + 1 / (60 + _ranks(b)),
     }
     for w in (0.3, 0.4, 0.5, 0.6, 0.7):
-        out[f"z w={w}"] = lambda d, b, w=w: w * _zscores(d) + (1 - w) * _zscores(b)
+        out[f"z w={w}"] = lambda d, b, w=w: fuse_scores(d, b, dense_weight=w)  # the rule search.py uses
         out[f"minmax w={w}"] = lambda d, b, w=w: w * _minmax(d) + (1 - w) * _minmax(b)
     return out
 
