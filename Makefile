@@ -37,7 +37,7 @@ $(VENV)/.installed: pyproject.toml
 dev: $(VENV)/.dev-installed browser
 $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[st,dev]'
+	$(BIN)/pip install -q -e '.[st,dev,ray]'
 	touch $@
 
 # The web page test drives Debian's Chromium through Playwright (no browser download).

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.render import render_hits_text, render_text
 from retrieval.articles import load_articles
+from retrieval.distributed import ray_embedder
 from retrieval.encoders import load_encoder
 from retrieval.engine import Engine
 from retrieval.errors import CorpusError, NewsqaError
@@ -65,8 +66,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not ingest.articles:
         raise CorpusError(f"no articles could be read from {', '.join(map(str, paths))}")
     encoder = load_encoder(settings.encoder)
+    remote = ray_embedder(args.ray, encoder) if args.ray else None
     report = update_index(
-        ingest.articles, encoder, settings.index_dir, prune=args.prune or not args.paths, progress=not args.quiet
+        ingest.articles, encoder, settings.index_dir, prune=args.prune or not args.paths, progress=not args.quiet, remote=remote
     )
     print(_summary(report, len(ingest.failures), settings.index_dir))
     return EXIT_OK
@@ -192,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: $NEWSQA_CORPUS_DIR or seeds)")
     p.add_argument("--prune", action="store_true", help="the given paths are the whole corpus: other articles leave the index")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--ray", metavar="ADDRESS", help="embed on a Ray cluster: ray://HEAD:10001, auto, or local (needs newsqa[ray])"
+    )
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("remove", parents=[common], help="remove articles from the index by id")

@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,7 +34,7 @@ from retrieval.articles import Article
 from retrieval.chunks import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article, embedding_text
 from retrieval.duplicates import fold_duplicates
 from retrieval.encoders import Encoder
-from retrieval.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, NotFound
+from retrieval.errors import EncoderError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, NotFound
 from retrieval.tokens import bm25_terms
 
 FORMAT_VERSION = 1
@@ -136,11 +136,19 @@ class EmbeddingCache:
         self._db.close()
 
 
-def embed_chunks(chunks: Sequence[Chunk], encoder: Encoder, cache: EmbeddingCache, progress: bool) -> tuple[np.ndarray, int]:
+#: Embeds elsewhere (e.g. retrieval.distributed on a Ray cluster): given (cache key, embed text) pairs, yields
+#: (keys, vectors) batches in any order, vectors L2-normalised float32 from the same encoder.
+RemoteEmbedder = Callable[[list[tuple[str, str]]], Iterable[tuple[list[str], np.ndarray]]]
+
+
+def embed_chunks(
+    chunks: Sequence[Chunk], encoder: Encoder, cache: EmbeddingCache, progress: bool, remote: RemoteEmbedder | None = None
+) -> tuple[np.ndarray, int]:
     """Vectors for `chunks` in order, embedding only what the cache lacks; returns (vectors, newly embedded).
 
     Memory stays at one matrix plus a batch: cached vectors are copied into it batch by batch, and new ones are
-    written to the cache (committed) as soon as each batch is encoded, so an interrupted run resumes there."""
+    written to the cache (committed) as soon as each batch is encoded, so an interrupted run resumes there.
+    With `remote`, the missing chunks are embedded by it instead of `encoder` (used then for its id and dim only)."""
     keys = [text_key(c.embed_text) for c in chunks]
     matrix = np.empty((len(chunks), encoder.dim), dtype=np.float32)
     missing: dict[str, list[int]] = {}  # key → rows waiting for it (identical texts are embedded once)
@@ -153,14 +161,23 @@ def embed_chunks(chunks: Sequence[Chunk], encoder: Encoder, cache: EmbeddingCach
             else:
                 missing.setdefault(key, []).append(row)
     todo = list(missing)
+    if remote is None:
+        batches: Iterable[tuple[list[str], np.ndarray]] = (
+            (part, encoder.encode_passages([chunks[missing[k][0]].embed_text for k in part]))
+            for part in (todo[i : i + CACHE_BATCH] for i in range(0, len(todo), CACHE_BATCH))
+        )
+    else:
+        batches = remote([(k, chunks[missing[k][0]].embed_text) for k in todo]) if todo else ()
+    done: set[str] = set()
     with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress or not todo, dynamic_ncols=True) as bar:
-        for i in range(0, len(todo), CACHE_BATCH):
-            part = todo[i : i + CACHE_BATCH]
-            vecs = encoder.encode_passages([chunks[missing[k][0]].embed_text for k in part])
+        for part, vecs in batches:
             cache.put_many(dict(zip(part, vecs, strict=True)))
             for key, vec in zip(part, vecs, strict=True):
                 matrix[missing[key]] = vec
+            done.update(part)
             bar.update(len(part))
+    if len(done) != len(todo):  # rows of `matrix` would hold garbage: refuse rather than index it
+        raise EncoderError(f"the remote embedder returned {len(done)} of {len(todo)} vectors; run the index again to resume")
     return matrix, len(todo)
 
 
@@ -287,6 +304,7 @@ def build_index(
     progress: bool = True,
     cache_dir: Path | None = None,
     exact_max: int | None = None,
+    remote: RemoteEmbedder | None = None,
 ) -> BuildReport:
     """Chunk and embed `articles` (reusing cached vectors) and switch `index_dir` to the new index."""
     started = time.perf_counter()
@@ -295,7 +313,7 @@ def build_index(
         chunks = [c for a in articles if a.duplicate_of is None for c in chunk_article(a)]
         cache = EmbeddingCache(cache_dir or index_dir / "cache", encoder)
         try:
-            vectors, embedded = embed_chunks(chunks, encoder, cache, progress)
+            vectors, embedded = embed_chunks(chunks, encoder, cache, progress, remote)
         finally:
             cache.close()
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -333,6 +351,7 @@ def update_index(
     prune: bool = False,
     remove: Sequence[str] = (),
     progress: bool = True,
+    remote: RemoteEmbedder | None = None,
 ) -> BuildReport:
     """Add and update `ingested` articles in the index (with `prune`, they become the whole corpus; ids in `remove`
     leave it), fold reprints into their originals, and rebuild unless nothing changed."""
@@ -365,7 +384,7 @@ def update_index(
         report = BuildReport(counts["articles"], counts["chunks"], 0, counts["chunks"], 0.0, current_build(index_dir).name)
         report.up_to_date = True
     else:
-        report = build_index(articles, encoder, index_dir, progress=progress)
+        report = build_index(articles, encoder, index_dir, progress=progress, remote=remote)
     return replace(
         report, seconds=time.perf_counter() - started, added=added, updated=updated, removed=removed, reprints=reprints
     )
