@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -151,6 +152,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.encoder is not None:
         os.environ["NEWSQA_ENCODER"] = args.encoder
     print(f"newsqa: serving on http://{args.host}:{args.port}/ (index {settings.index_dir})", file=sys.stderr, flush=True)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; a finished shutdown is a success, so exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_OK))
     uvicorn.run(
         "bot.http:app_factory",
         factory=True,
@@ -158,6 +161,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_config=None,  # the app factory configures JSON logging in each worker
+        timeout_graceful_shutdown=settings.shutdown_timeout,  # requests in flight get this long after SIGTERM
     )
     return EXIT_OK
 

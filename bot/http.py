@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -19,10 +20,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.limits import RateLimiter
 from bot.logs import configure_logging, request_id_var
 from retrieval import __version__
 from retrieval.engine import Engine
@@ -168,7 +170,13 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM: {}}, "description": title}
-    for code, title in ((404, "Not found"), (413, "Body too large"), (422, "Invalid input"), (503, "No index loaded"))
+    for code, title in (
+        (404, "Not found"),
+        (413, "Body too large"),
+        (422, "Invalid input"),
+        (429, "Too many requests (when NEWSQA_API_RATE_LIMIT is set)"),
+        (503, "No index loaded, or too busy (with Retry-After)"),
+    )
 }
 
 
@@ -247,6 +255,46 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class Gate:
+    """Back-pressure and rate limiting for the API. The CPU-heavy routes (ask, search) admit at most `max_pending`
+    requests in flight or waiting for a worker thread; one more is answered 503 with Retry-After at once, so a
+    saturated service sheds load instead of queueing without bound. With `per_minute` > 0, each client address gets at
+    most that many /v1/ requests a minute (429 with Retry-After beyond)."""
+
+    HEAVY = ("/v1/ask", "/v1/search")
+
+    def __init__(self, app: ASGIApp, max_pending: int, per_minute: int = 0, retry_after: int = 1) -> None:
+        self.app = app
+        self.max_pending = max_pending
+        self.retry_after = retry_after
+        self.limiter = RateLimiter(per_minute) if per_minute > 0 else None
+        self.pending = 0  # only touched on the event loop: no lock needed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if self.limiter is not None and path.startswith("/v1/"):
+            wait = self.limiter.acquire((scope.get("client") or ("unknown",))[0])
+            if wait > 0:
+                seconds = max(1, math.ceil(wait))
+                limited = problem(429, "Too many requests", f"rate limit reached; retry in {seconds} s", "rate-limited")
+                limited.headers["Retry-After"] = str(seconds)
+                await limited(scope, receive, send)
+                return
+        if path not in self.HEAVY:
+            await self.app(scope, receive, send)
+            return
+        if self.pending >= self.max_pending:
+            busy = problem(503, "Service busy", f"{self.pending} requests are already being answered; retry shortly", "busy")
+            busy.headers["Retry-After"] = str(self.retry_after)
+            await busy(scope, receive, send)
+            return
+        self.pending += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.pending -= 1
 
 
 # ---------------------------------------------------------------- metrics
@@ -361,6 +409,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.exception("unhandled error")
         return problem(500, "Internal error", "something went wrong on our side; the error was logged")
 
+    # Added before `observe` so that it sits inside it: refusals get a request id, a log line and metrics.
+    app.add_middleware(Gate, max_pending=settings.max_pending, per_minute=settings.api_rate_limit)
+
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         incoming = request.headers.get("x-request-id", "")
@@ -439,7 +490,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             raise BadQuery("must not be empty", field="q")
         if len(query) > settings.max_question_chars:
             raise BadQuery(f"at most {settings.max_question_chars} characters, got {len(query)}", field="q")
-        filters = filters_of(FiltersIn(source=source, date_from=date_from, date_to=date_to))
+        try:
+            given = FiltersIn(source=source, date_from=date_from, date_to=date_to)
+        except ValidationError as exc:  # e.g. a blank `source` (found by schemathesis: it was a 500)
+            raise RequestValidationError(exc.errors()) from None
+        filters = filters_of(given)
         result = engine.search(query, k=k, mode=mode, filters=filters)
         return JSONResponse({"query": result.query, "mode": result.mode, "hits": [h.to_dict() for h in result.hits]})
 

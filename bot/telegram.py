@@ -15,7 +15,7 @@ import re
 import secrets
 import time
 import warnings
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -50,6 +50,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.limits import RateLimiter
 from bot.render import (
     MESSAGE_LIMIT,
     render_help,
@@ -168,29 +169,6 @@ async def deliver(call: Callable[[], Awaitable[T]], what: str, attempts: int = S
             log.warning("%s failed (%s), retry %d in %.1f s", what, exc, failures, pause)
             await asyncio.sleep(pause)
             delay *= 2
-
-
-class RateLimiter:
-    """At most `per_minute` questions per user in any sliding minute."""
-
-    def __init__(self, per_minute: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self.window = window
-        self.clock = clock
-        self._asked: dict[int, deque[float]] = {}
-
-    def acquire(self, user_id: int) -> float:
-        """0 when the user may ask now (the question is counted); otherwise the seconds until they may."""
-        now = self.clock()
-        if len(self._asked) > 10_000:  # forget idle users, so memory stays bounded
-            self._asked = {u: q for u, q in self._asked.items() if q and q[-1] > now - self.window}
-        asked = self._asked.setdefault(user_id, deque())
-        while asked and asked[0] <= now - self.window:
-            asked.popleft()
-        if len(asked) >= self.per_minute:
-            return asked[0] + self.window - now
-        asked.append(now)
-        return 0.0
 
 
 @dataclass

@@ -83,7 +83,7 @@ _FOOTER_START = re.compile(
 # Boilerplate that may sit anywhere: contact details, registration numbers, copyright and editor lines.
 _BOILERPLATE = re.compile(
     r"ICP[备证]|公网安备|版权所有|Copyright|©|免责声明|联系电话|监督电话|举报电话|电话\s*[:：]|"
-    r"邮箱\s*[:：]|E-?mail\s*[:：]|[\w.+-]+@[\w-]+\.[\w.]+|QQ\s*[:：]|客服QQ|办公区\s*[:：]|地址\s*[:：]|"
+    r"邮箱\s*[:：]|E-?mail\s*[:：]|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+|QQ\s*[:：]|客服QQ|办公区\s*[:：]|地址\s*[:：]|"
     r"责任编辑|^\s*编辑\s*[:：]|主办\s*[|｜]|主管$|不良信息举报|网络违法犯罪举报|^\s*打印\s*$|^\s*关闭\s*$|"
     r"扫一扫|分享到",
     re.IGNORECASE,
@@ -242,15 +242,19 @@ def _suffix(path: Path) -> str:
 def _read_jsonl(path: Path, ingest: Ingest) -> Iterator[Article]:
     opener = gzip.open if _suffix(path) == ".jsonl.gz" else open
     stem = clean_id(path.name.split(".")[0])
+    lines = 0
     with opener(path, "rb") as fh:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
+            lines += 1
             try:
                 yield article_from_record(json.loads(decode(line)), f"{stem}-{n}")
             except (json.JSONDecodeError, CorpusError) as exc:
                 reason = f"invalid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
                 ingest.failures.append(Failure(f"{path}:{n}", reason))
+    if lines == 0:
+        ingest.failures.append(Failure(str(path), "empty file (no JSON lines)"))
 
 
 def read_file(path: Path, ingest: Ingest) -> Iterator[Article]:

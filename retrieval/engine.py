@@ -52,9 +52,9 @@ class Engine:
             except NewsqaError as exc:
                 self.error = str(exc)
                 self._refused = pointer
-                log.warning("index not loaded: %s", exc)
-                if strict:
+                if strict:  # the caller reports it (the CLI: one line on stderr)
                     raise
+                log.warning("index not loaded: %s", exc)
                 return False
             self._searcher = Searcher(index, self._encoder, self.settings.max_question_chars)
             self._pointer = pointer

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=1, description="longest question accepted, in characters")
     cors_origins: str = Field("", description="comma-separated browser origins allowed to call the API (none by default)")
     reload_interval: float = Field(2.0, gt=0, description="seconds between checks for a newly built index")
+    max_pending: int = Field(
+        64, ge=1, description="questions and searches in flight or waiting in the HTTP API; more get 503 with Retry-After"
+    )
+    api_rate_limit: int = Field(0, ge=0, description="HTTP API requests per minute per client address (0: off); more get 429")
+    shutdown_timeout: int = Field(20, ge=1, description="seconds SIGTERM waits for requests in flight before cancelling them")
 
     @property
     def allowed_chat_ids(self) -> set[int]:

@@ -39,11 +39,13 @@ def live_index(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path) -
 @pytest.fixture(scope="module")
 def server(live_index: Path) -> Iterator[str]:
     port = _free_port()
+    # A log file, not a pipe: nobody reads a pipe while the tests run, and a full pipe would freeze the server.
+    log = open(live_index.parent / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
     env = {**os.environ, "NEWSQA_INDEX_DIR": str(live_index), "NEWSQA_RELOAD_INTERVAL": "0.2"}
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "newsqa"), "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -55,7 +57,7 @@ def server(live_index: Path) -> Iterator[str]:
                 break
         except httpx.HTTPError:
             pass
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert proc.poll() is None, (live_index.parent / "serve.log").read_text()
         time.sleep(0.3)
     else:
         proc.kill()
@@ -63,6 +65,7 @@ def server(live_index: Path) -> Iterator[str]:
     yield base
     proc.terminate()
     proc.wait(timeout=30)
+    log.close()
 
 
 def test_uvicorn_serves_the_api_over_http(server: str) -> None:

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.http import create_app
+from bot.limits import RateLimiter
 from bot.render import MESSAGE_LIMIT, utf16_length, visible_text
 from bot.telegram import (
     EXPIRED,
@@ -30,7 +31,6 @@ from bot.telegram import (
     WEBHOOK_PATH,
     BotSetupError,
     PassageCache,
-    RateLimiter,
     Shown,
     build_application,
     deliver,
