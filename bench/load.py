@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from retrieval.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
     json.loads(line)["question"]
@@ -183,12 +185,13 @@ def _report(runs: list[Result], args: argparse.Namespace) -> str:
         f"| {sum(r.errors.values())} | {r.percentile(50):.0f} | {r.percentile(95):.0f} | {r.percentile(99):.0f} |"
         for i, r in enumerate(runs, 1)
     )
+    pending = args.max_pending or Settings.model_fields["max_pending"].default
     return f"""# Benchmarks
 
 ## Load: /v1/ask and /v1/search under {args.clients} concurrent clients
 
 `python bench/load.py --clients {args.clients} --seconds {args.seconds:.0f} --runs {args.runs}{flag}` — a real `newsqa serve`
-(one uvicorn worker, `NEWSQA_MAX_PENDING={args.max_pending or 32}`, no rate limit) on loopback, serving the seed corpus
+(one uvicorn worker, `NEWSQA_MAX_PENDING={pending}`, no rate limit) on loopback, serving the seed corpus
 with the default encoder (e5-small-q4). Each client loops without pause, alternating `POST /v1/ask` (the 29 seed
 questions) and `GET /v1/search` (k=10); the load generator runs on the same machine and takes CPU from the server.
 
@@ -213,7 +216,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--max-pending", type=int, help="NEWSQA_MAX_PENDING for the server (default: its default, 32)")
+    parser.add_argument("--max-pending", type=int, help="NEWSQA_MAX_PENDING for the server (default: the service default)")
     parser.add_argument("--index-dir", type=Path, help="serve this index (default: seeds/ indexed into a temporary folder)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
