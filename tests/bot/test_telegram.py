@@ -596,3 +596,22 @@ def test_deliver_retries_only_what_can_succeed() -> None:
         assert attempts.count("down") == 2
 
     asyncio.run(scenario())
+
+
+def test_sigterm_lets_a_reply_in_flight_finish_then_exits_0(seed_index_dir: Path) -> None:
+    with BotApiEmulator(TOKEN) as emu:
+        proc = _cli(emu, seed_index_dir, TOKEN)
+        try:
+            emu.wait_for(lambda calls: any(c.method == "getUpdates" for c in calls) or proc.poll() is not None, timeout=180)
+            assert proc.poll() is None
+            uid = new_id()
+            emu.fail("sendMessage", 429, retry_after=2, chat_id=uid)  # the reply will be waiting out a flood limit
+            emu.message(emu.private_chat(uid), emu.user(uid), HIGH_COURT)
+            emu.wait_for(lambda calls: any(c.method == "sendMessage" and c.params.get("chat_id") == uid for c in calls))
+            proc.send_signal(signal.SIGTERM)  # while the reply is still owed
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0, err
+        assert "迪里夏提" in emu.sent(uid)[-1].params["text"]  # delivered after the wait, before exiting
