@@ -167,8 +167,8 @@ def parse_html(raw: str, article_id: str) -> Article:
     """Extract the main text and metadata of an HTML page with trafilatura."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
-    extracted = trafilatura.bare_extraction(raw, with_metadata=True, favor_precision=True, as_dict=True)
-    doc: dict[str, Any] = extracted if isinstance(extracted, dict) else {}
+    extracted = trafilatura.bare_extraction(raw, with_metadata=True, favor_precision=True)
+    doc: dict[str, Any] = {} if extracted is None else extracted if isinstance(extracted, dict) else extracted.as_dict()
     text = str(doc.get("text") or "").strip()
     if not text:
         raise CorpusError("no main text found in the HTML page")
