@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -331,22 +331,28 @@ def test_server_and_network_errors_are_retried(bot: Any, emulator: BotApiEmulato
     assert attempts == [502, 500, 0, 200] and "迪里夏提" in delivered.params["text"]
 
 
+class ScriptedEngine(Engine):
+    """An engine whose answers come from `reply(question)`: failures and sizes the seed corpus cannot produce."""
+
+    def __init__(self, real: Engine, reply: Callable[[str], Answer]) -> None:
+        super().__init__(real.settings)
+        self.reply = reply
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    def answer(self, question: str, k: int = 5, filters: Any = None) -> Answer:
+        return self.reply(question)
+
+
 def test_errors_are_reported_briefly(emulator: BotApiEmulator, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
-    class Failing(Engine):
-        def __init__(self, real: Engine) -> None:
-            super().__init__(real.settings)
-            self.real = real
+    def fail(question: str) -> Answer:
+        if "索引" in question:
+            raise IndexMissing("no index loaded: run newsqa index")
+        raise RuntimeError("secret internal detail")
 
-        @property
-        def ready(self) -> bool:
-            return True
-
-        def answer(self, question: str, k: int = 5, filters: Any = None) -> Answer:
-            if "索引" in question:
-                raise IndexMissing("no index loaded: run newsqa index")
-            raise RuntimeError("secret internal detail")
-
-    with BotApiEmulator(TOKEN) as emu, running_bot(bot_settings(emu, engine), Failing(engine), emu):
+    with BotApiEmulator(TOKEN) as emu, running_bot(bot_settings(emu, engine), ScriptedEngine(engine, fail), emu):
         user, _ = ask_private(emu, "会出错的问题")
         [reply] = emu.wait_sent(user["id"])
         assert reply.params["text"] == FAILED and "secret" not in reply.params["text"]
@@ -382,19 +388,8 @@ def _long_answer() -> Answer:
 
 
 def test_a_6000_character_answer_is_split_correctly(emulator: BotApiEmulator, engine: Engine) -> None:
-    class LongAnswers(Engine):
-        def __init__(self, real: Engine) -> None:
-            super().__init__(real.settings)
-            self.real = real
-
-        @property
-        def ready(self) -> bool:
-            return True
-
-        def answer(self, question: str, k: int = 5, filters: Any = None) -> Answer:
-            return _long_answer()
-
-    with BotApiEmulator(TOKEN) as emu, running_bot(bot_settings(emu, engine), LongAnswers(engine), emu):
+    long_answers = ScriptedEngine(engine, lambda _: _long_answer())
+    with BotApiEmulator(TOKEN) as emu, running_bot(bot_settings(emu, engine), long_answers, emu):
         user, _ = ask_private(emu, "长问题")
         # The buttons ride on the last part: once it is there, every part is.
         parts = emu.wait_for(lambda calls: (s := emu.sent(user["id"], calls)) and s[-1].params.get("reply_markup") and s)
