@@ -12,6 +12,7 @@ from retrieval.errors import IndexMissing, NewsqaError, NotFound
 from retrieval.search import Filters, Searcher, SearchResult
 from retrieval.settings import Settings
 from retrieval.store import current_build, load_index
+from retrieval.tokens import warm_up
 
 log = logging.getLogger("newsqa.engine")
 
@@ -48,6 +49,7 @@ class Engine:
                 current_build(self.settings.index_dir)  # fail fast, before paying for the model, with no index
                 if self._encoder is None:
                     self._encoder = load_encoder(self.settings.encoder)
+                    warm_up()  # jieba's dictionary loads here, once, not on the first question
                 index = load_index(self.settings.index_dir, self._encoder.id, self._encoder.dim)
             except NewsqaError as exc:
                 self.error = str(exc)

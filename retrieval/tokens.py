@@ -183,5 +183,4 @@ def bigrams(text: str) -> set[str]:
 
 def warm_up() -> None:
     """Load jieba's dictionary now, so the first query does not pay for it."""
-    _cut.cache_clear()
     tokenize("预热")
