@@ -288,12 +288,14 @@ def _switch(index_dir: Path, build_id: str) -> None:
     with open(tmp) as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, index_dir / "CURRENT")
-    builds = sorted((index_dir / "builds").iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    keep = 0
-    for b in builds:
-        if b.name == build_id or (not b.name.endswith(".partial") and keep < KEEP_BUILDS - 1):
-            keep += b.name != build_id
-            continue
+    builds = index_dir / "builds"
+    older = sorted(
+        (b for b in builds.iterdir() if b.name != build_id and not b.name.endswith(".partial")),
+        key=lambda b: b.stat().st_mtime,
+        reverse=True,
+    )
+    # The newest older build stays for readers still loading it; the rest goes, with leftovers of killed builds.
+    for b in [*older[KEEP_BUILDS - 1 :], *builds.glob("*.partial")]:
         shutil.rmtree(b, ignore_errors=True)
 
 
