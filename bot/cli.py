@@ -20,7 +20,7 @@ from retrieval.errors import CorpusError, NewsqaError
 from retrieval.evaluate import evaluate
 from retrieval.search import MODES, Filters
 from retrieval.settings import Settings
-from retrieval.store import BuildReport, current_build, read_manifest, update_index
+from retrieval.store import BuildReport, current_build, read_manifest, update_index, verify_index
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -120,12 +120,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    """Describe the current index."""
+    """Describe the current index; with --verify, first check every file's size and SHA-256 (raises IndexCorrupt)."""
     settings = _settings(args)
     build = current_build(settings.index_dir)
     manifest = read_manifest(build)
+    verified = verify_index(settings.index_dir) if args.verify else None
     if args.json:
-        _print_json({k: v for k, v in manifest.items() if k != "files"} | {"path": str(build)})
+        extra = {} if verified is None else {"verified_files": len(verified)}
+        _print_json({k: v for k, v in manifest.items() if k != "files"} | {"path": str(build)} | extra)
         return EXIT_OK
     counts, enc = manifest.get("counts", {}), manifest.get("encoder", {})
     print(f"index      {build}")
@@ -134,6 +136,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"encoder    {enc.get('id')} (dim {enc.get('dim')})   vectors {manifest.get('vector_index')}")
     print(f"tokenizer  {manifest.get('tokenizer')}")
     print(f"corpus     fingerprint {manifest.get('corpus_fingerprint')}")
+    if verified is not None:
+        print(f"verified   all {len(verified)} files match their recorded size and SHA-256")
     return EXIT_OK
 
 
@@ -229,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", parents=[common], help="what the current index holds")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--verify", action="store_true", help="also check every index file's SHA-256, vectors.faiss included (reads it all)"
+    )
     p.set_defaults(run=cmd_info)
 
     p = sub.add_parser("serve", parents=[common], help="HTTP API and web page")

@@ -137,10 +137,15 @@ class Searcher:
         if filters is None or filters.empty:
             return None
         ix = self.index
-        mask = np.ones(ix.size, dtype=bool)
         if filters.source:
+            # The substring test runs over the distinct outlet strings (a handful), not over every chunk.
             needle = filters.source.strip().lower()
-            mask &= np.fromiter((needle in s for s in ix.chunk_sources), dtype=bool, count=ix.size)
+            mask = np.zeros(ix.size, dtype=bool)
+            for outlets, rows in ix.source_rows.items():
+                if needle in outlets:
+                    mask[rows] = True
+        else:
+            mask = np.ones(ix.size, dtype=bool)
         if filters.date_from:
             mask &= (ix.chunk_dates >= filters.date_from) & (ix.chunk_dates != "")
         if filters.date_to:

@@ -76,9 +76,12 @@ class Index:
     bm25: bm25s.BM25
     chunks: list[Chunk]
     articles: dict[str, Article]
-    #: per chunk row: the article's date ("" when unknown) and its outlets joined by "\n"
+    #: per chunk row: the article's date ("" when unknown) and its outlets joined by "\n" (lower case)
     chunk_dates: np.ndarray
     chunk_sources: list[str]
+    #: each distinct value of `chunk_sources` → its chunk rows (int64, ascending): a source filter tests the few
+    #: distinct outlet strings, not every chunk
+    source_rows: dict[str, np.ndarray]
 
     @property
     def size(self) -> int:
@@ -299,6 +302,25 @@ def _switch(index_dir: Path, build_id: str) -> None:
         shutil.rmtree(b, ignore_errors=True)
 
 
+def commit_build(
+    index_dir: Path,
+    articles: Sequence[Article],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    encoder: Encoder,
+    exact_max: int | None = None,
+) -> str:
+    """Write a complete build beside the served one and switch `index_dir` to it; returns its id.
+
+    The caller holds `build_lock(index_dir)`."""
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    partial = index_dir / "builds" / f"{build_id}.partial"
+    write_build(partial, articles, chunks, vectors, encoder, exact_max)
+    os.replace(partial, index_dir / "builds" / build_id)
+    _switch(index_dir, build_id)
+    return build_id
+
+
 def build_index(
     articles: Sequence[Article],
     encoder: Encoder,
@@ -318,11 +340,7 @@ def build_index(
             vectors, embedded = embed_chunks(chunks, encoder, cache, progress, remote)
         finally:
             cache.close()
-        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        partial = index_dir / "builds" / f"{build_id}.partial"
-        write_build(partial, articles, chunks, vectors, encoder, exact_max)
-        os.replace(partial, index_dir / "builds" / build_id)
-        _switch(index_dir, build_id)
+        build_id = commit_build(index_dir, articles, chunks, vectors, encoder, exact_max)
     return BuildReport(
         articles=len(articles),
         chunks=len(chunks),
@@ -432,7 +450,14 @@ def check_encoder(manifest: dict[str, Any], encoder_id: str, dim: int | None = N
         )
 
 
-def _verify_files(build: Path, manifest: dict[str, Any]) -> None:
+#: Files the loader memory-maps instead of reading: hashing them at every load would read them whole (1.5 GB of
+#: vectors at a million chunks) and undo the mapping, so a load checks their size only; `verify_index` hashes them too.
+MMAPPED_FILES = frozenset({"vectors.faiss"})
+
+
+def _verify_files(build: Path, manifest: dict[str, Any], full: bool = False) -> list[str]:
+    """Check every file of the manifest: present and of its recorded size; its SHA-256 too when the loader reads it
+    whole anyway, or for every file with `full`. Returns the names checked; raises IndexCorrupt naming the file."""
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         raise IndexCorrupt(f"{build / 'manifest.json'} lists no files; {REBUILD_HINT}")
@@ -440,12 +465,30 @@ def _verify_files(build: Path, manifest: dict[str, Any]) -> None:
         path = build / name
         if not path.is_file():
             raise IndexCorrupt(f"index file {path} is missing; {REBUILD_HINT}")
-        actual = _file_record(path)
-        if actual["bytes"] != record.get("bytes"):
-            sizes = f"{actual['bytes']} bytes, expected {record.get('bytes')}"
+        size = path.stat().st_size
+        if size != record.get("bytes"):
+            sizes = f"{size} bytes, expected {record.get('bytes')}"
             raise IndexCorrupt(f"index file {path} is truncated or changed ({sizes}); {REBUILD_HINT}")
-        if actual["sha256"] != record.get("sha256"):
+        if (full or name not in MMAPPED_FILES) and _file_record(path)["sha256"] != record.get("sha256"):
             raise IndexCorrupt(f"index file {path} is damaged (checksum mismatch); {REBUILD_HINT}")
+    return list(files)
+
+
+def verify_index(index_dir: Path) -> list[str]:
+    """Check every file of the current build against its recorded size and SHA-256, memory-mapped ones included
+    (`newsqa info --verify`); returns the names of the files that match, raises IndexCorrupt naming the first that
+    does not (IndexMissing / IndexMismatch as a load would)."""
+    build = current_build(index_dir)
+    return _verify_files(build, read_manifest(build), full=True)
+
+
+def _source_rows(chunk_sources: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each distinct outlet string → the (ascending) rows that carry it."""
+    codes: dict[str, int] = {}
+    labels = np.fromiter((codes.setdefault(s, len(codes)) for s in chunk_sources), dtype=np.int64, count=len(chunk_sources))
+    order = np.argsort(labels, kind="stable")
+    bounds = np.cumsum(np.bincount(labels, minlength=len(codes)))[:-1]
+    return dict(zip(codes, np.split(order.astype(np.int64, copy=False), bounds), strict=True))
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -459,7 +502,7 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
     build = current_build(index_dir)
     manifest = read_manifest(build)
     check_encoder(manifest, encoder_id, dim)
-    _verify_files(build, manifest)
+    _verify_files(build, manifest)  # vectors.faiss by size only: it is memory-mapped (see MMAPPED_FILES)
     try:
         # Memory-mapped: the OS pages vectors in on demand and shares them between worker processes.
         vectors = faiss.read_index(str(build / "vectors.faiss"), faiss.IO_FLAG_MMAP_IFC)
@@ -479,6 +522,8 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
         raise IndexCorrupt(
             f"index in {build} is inconsistent ({vectors.ntotal} vectors for {len(chunks)} chunks); {REBUILD_HINT}"
         )
+    outlets = {aid: "\n".join(a.sources).lower() for aid, a in articles.items()}  # one string per article, shared
+    chunk_sources = [outlets[c.article_id] for c in chunks]
     return Index(
         path=build,
         manifest=manifest,
@@ -487,5 +532,6 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
         chunks=chunks,
         articles=articles,
         chunk_dates=np.array([articles[c.article_id].date or "" for c in chunks], dtype="U10"),
-        chunk_sources=["\n".join(articles[c.article_id].sources).lower() for c in chunks],
+        chunk_sources=chunk_sources,
+        source_rows=_source_rows(chunk_sources),
     )

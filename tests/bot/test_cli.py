@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.store import current_build
 from tests.conftest import SEEDS
 
 NEWSQA = str(Path(sys.executable).parent / "newsqa")
@@ -92,6 +93,19 @@ def test_bad_input_gets_one_line_and_an_exit_code(seed_index_dir: Path, args: tu
     result = run(*args, index_dir=seed_index_dir)
     assert result.returncode == code and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_info_verify_checks_every_file(tmp_path: Path, seed_index_dir: Path) -> None:
+    result = run("info", "--verify", index_dir=seed_index_dir)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^verified   all \d+ files match their recorded size and SHA-256$", result.stdout, re.M), result.stdout
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir)
+    chunks = current_build(index_dir) / "chunks.jsonl"
+    chunks.write_text(chunks.read_text(encoding="utf-8").replace("派出所", "派出局", 1), encoding="utf-8")  # same size
+    result = run("info", "--verify", index_dir=index_dir)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "chunks.jsonl is damaged (checksum mismatch)" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_missing_index_says_what_to_run(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from bot.http import create_app
 from retrieval.settings import Settings
-from retrieval.store import current_build
+from retrieval.store import current_build, load_index
 from tests.conftest import SEEDS
 
 NEWSQA = str(Path(sys.executable).parent / "newsqa")
@@ -128,6 +128,26 @@ def test_damaged_new_build_is_refused_on_hot_reload_and_the_old_one_keeps_servin
         assert ready.status_code == 200 and ready.json()["manifest"]["build"] == good.name
         answer = client.post("/v1/ask", json={"question": QUESTION})
         assert answer.status_code == 200 and "迪里夏提·沙依木" in answer.json()["answer"]
+
+
+def test_same_size_change_to_vectors_loads_but_info_verify_refuses_it(index_dir: Path) -> None:
+    ok = _run("info", "--verify", index_dir=index_dir)
+    files = len(json.loads((current_build(index_dir) / "manifest.json").read_text(encoding="utf-8"))["files"])
+    assert ok.returncode == 0 and f"all {files} files match" in ok.stdout, ok.stderr
+    assert json.loads(_run("info", "--json", "--verify", index_dir=index_dir).stdout)["verified_files"] == files
+
+    path = current_build(index_dir) / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    data[-4] ^= 0x01  # lowest mantissa bit of the last stored float: same size, a different file
+    path.write_bytes(bytes(data))
+    # vectors.faiss is memory-mapped, so a load checks its size only (hashing it would read it all)…
+    assert load_index(index_dir, "e5-small-q4", 384).size > 0
+    # …while `newsqa info --verify` hashes every file and refuses it in one line, exit 1.
+    result = _run("info", "--verify", index_dir=index_dir)
+    assert result.returncode == 1 and result.stdout == "", result.stdout
+    assert result.stderr.strip() == (
+        f'newsqa: index file {path} is damaged (checksum mismatch); run "newsqa index" to rebuild it'
+    ), result.stderr
 
 
 def test_index_built_by_another_encoder_is_refused_by_cli_and_readyz(index_dir: Path) -> None:

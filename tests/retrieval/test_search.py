@@ -1,9 +1,16 @@
 """Hybrid search on the seed corpus with the real default encoder."""
 
+import dataclasses
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from retrieval.articles import load_articles
 from retrieval.errors import BadQuery
 from retrieval.search import Filters, Searcher
+from retrieval.store import load_index, update_index
+from tests.conftest import SEEDS, HashEncoder
 
 FIRST, SECOND = "000_3f7618c90cdecb59", "004_579abd0b5bbce8c2"
 
@@ -36,6 +43,26 @@ def test_filters_by_source_and_date(searcher: Searcher) -> None:
     assert {h.article_id for h in searcher.search(q, k=20, filters=Filters(date_from="2023-01-01")).hits} == {FIRST}
     assert {h.article_id for h in searcher.search(q, k=20, mode="dense", filters=Filters(date_to="2022-12-31")).hits} == {SECOND}
     assert searcher.search(q, k=5, filters=Filters(source="人民日报")).hits == []
+
+
+def test_source_filter_finds_a_reprinted_story_by_its_second_outlet(tmp_path: Path, hash_encoder: HashEncoder) -> None:
+    seeds = {a.id: a for a in load_articles([SEEDS]).articles}
+    story = seeds[FIRST]
+    body = story.text.split(" ", 1)[1]
+    reprint = dataclasses.replace(story, id="r1", source="Tianshan Net", sources=("Tianshan Net",), text="天山网讯 " + body)
+    report = update_index([*seeds.values(), reprint], hash_encoder, tmp_path, progress=False)
+    assert report.reprints == 1  # folded into the original, which now carries both outlets
+    index = load_index(tmp_path, hash_encoder.id, hash_encoder.dim)
+    searcher = Searcher(index, hash_encoder)
+    for mode in ("hybrid", "dense", "bm25"):
+        for outlet in ("tianshan NET", "Tianshan", story.source):
+            hits = searcher.search("会商事项", k=20, mode=mode, filters=Filters(source=outlet)).hits
+            assert {h.article_id for h in hits} == {FIRST}, (mode, outlet)
+    # The precomputed rows give the very mask a scan of every chunk's outlets would (any substring, any case).
+    for needle in ("tianshan", "网\ntian", "网", "  ", "人民日报", "法制报"):
+        scan = np.array([needle.strip().lower() in s for s in index.chunk_sources], dtype=bool)
+        mask = searcher._mask(Filters(source=needle))
+        assert mask is not None and np.array_equal(mask, scan), needle
 
 
 @pytest.mark.parametrize(

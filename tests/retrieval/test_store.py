@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.articles import Article
 from retrieval.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
-from retrieval.store import build_index, build_lock, current_build, load_index
+from retrieval.store import build_index, build_lock, current_build, load_index, verify_index
 from tests.conftest import HashEncoder
 
 
@@ -97,23 +97,44 @@ def test_other_encoder_is_refused(tmp_path: Path, hash_encoder: HashEncoder) -> 
         load_index(tmp_path, "test-hash", 32)
 
 
+def _damage(path: Path, damage: str) -> None:
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":  # same size, one byte changed
+        path.write_bytes(data[:-9] + bytes([data[-9] ^ 0xFF]) + data[-8:])
+    else:
+        path.unlink()
+
+
 @pytest.mark.parametrize(
     "name", ["vectors.faiss", "chunks.jsonl", "articles.jsonl", "bm25/vocab.index.json", "bm25/data.csc.index.npy"]
 )
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
 def test_damaged_files_are_refused_by_name(tmp_path: Path, hash_encoder: HashEncoder, name: str, damage: str) -> None:
     build_index(_articles(2), hash_encoder, tmp_path, progress=False)
-    path = current_build(tmp_path) / name
-    data = path.read_bytes()
-    if damage == "truncate":
-        path.write_bytes(data[: len(data) // 2])
-    elif damage == "flip":
-        path.write_bytes(data[:-9] + bytes([data[-9] ^ 0xFF]) + data[-8:])
-    else:
-        path.unlink()
+    _damage(current_build(tmp_path) / name, damage)
+    # A full verification refuses every kind of damage to every file.
+    with pytest.raises(IndexCorrupt, match=name.split("/")[-1]) as err:
+        verify_index(tmp_path)
+    assert "newsqa index" in str(err.value)
+    if name == "vectors.faiss" and damage == "flip":
+        return  # memory-mapped, checked by size only at load: see the test below
     with pytest.raises(IndexCorrupt, match=name.split("/")[-1]) as err:
         load_index(tmp_path, hash_encoder.id, hash_encoder.dim)
     assert "newsqa index" in str(err.value)
+
+
+def test_vectors_are_checked_by_size_at_load_and_by_checksum_on_demand(tmp_path: Path, hash_encoder: HashEncoder) -> None:
+    build_index(_articles(2), hash_encoder, tmp_path, progress=False)
+    names = verify_index(tmp_path)
+    assert "vectors.faiss" in names and "chunks.jsonl" in names and any(n.startswith("bm25/") for n in names)
+    # Hashing vectors.faiss at every load would read it whole and undo memory-mapping: a same-size change loads…
+    _damage(current_build(tmp_path) / "vectors.faiss", "flip")
+    assert load_index(tmp_path, hash_encoder.id, hash_encoder.dim).size > 0
+    # …and is caught by the full verification, with the same message as the other files' checksum mismatches.
+    with pytest.raises(IndexCorrupt, match=r'vectors\.faiss is damaged \(checksum mismatch\); run "newsqa index" to rebuild it'):
+        verify_index(tmp_path)
 
 
 def test_damaged_manifest_and_pointer(tmp_path: Path, hash_encoder: HashEncoder) -> None:
