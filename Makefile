@@ -10,7 +10,7 @@ INDEX_DIR ?= $(or $(NEWSQA_INDEX_DIR),embeddings)
 QUESTION  ?= 自治区高院院长是谁？
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install dev browser index ask serve test lint typecheck eval clean
+.PHONY: run install dev browser index ask serve test lint typecheck eval bench clean
 
 # With a Telegram token (environment or .env) and no webhook URL, the bot runs beside the server by long polling;
 # with a webhook URL, the server itself receives the updates.
@@ -66,6 +66,12 @@ typecheck: dev
 # Full CMRC 2018 trial evaluation (the first run embeds ~7,000 chunks: about half an hour on 2 cores).
 eval: install
 	$(BIN)/newsqa eval ../shared/eval/cmrc2018-trial
+
+# The benchmark suite (docs/benchmarks.md and its plots). The first run embeds about 9,000 chunks for real and builds
+# a million-vector HNSW index: about 1.5 hours on 2 cores; later runs reuse build/bench and take about 30 minutes.
+bench: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.suite
 
 clean:
 	rm -rf $(VENV) embeddings/CURRENT embeddings/builds embeddings/cache embeddings/eval

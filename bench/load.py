@@ -1,6 +1,6 @@
 """Load test: N concurrent clients ask (/v1/ask) and search (/v1/search) a real `newsqa serve` on loopback for a while.
 
-    python bench/load.py                      # 50 clients, 60 s, 3 runs; median written to docs/benchmarks.md
+    python bench/load.py                      # 50 clients, 60 s, 3 runs; median written to docs/load-test.md
     python bench/load.py --clients 20 --seconds 5 --runs 1 --no-write
 
 Serves the seed corpus (indexed into a temporary folder with the default encoder unless --index-dir is given).
@@ -186,7 +186,7 @@ def _report(runs: list[Result], args: argparse.Namespace) -> str:
         for i, r in enumerate(runs, 1)
     )
     pending = args.max_pending or Settings.model_fields["max_pending"].default
-    return f"""# Benchmarks
+    return f"""# Load test
 
 ## Load: /v1/ask and /v1/search under {args.clients} concurrent clients
 
@@ -218,7 +218,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-pending", type=int, help="NEWSQA_MAX_PENDING for the server (default: the service default)")
     parser.add_argument("--index-dir", type=Path, help="serve this index (default: seeds/ indexed into a temporary folder)")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "load-test.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="newsqa-load-"))
