@@ -247,7 +247,8 @@ def peers_part(r: dict[str, Any], docs: Path) -> list[str]:
             "",
         ]
     lines += [
-        "The news known-item set: the bodies of the May and June 2024 articles are indexed **without their titles**; "
+        "The news known-item set: the bodies of the May 2024 articles (the whole month, recurring titles included) are "
+        "indexed **without their titles**; "
         "each title that occurs once in the corpus (recurring ones such as 国内联播快讯 or 国际联播快讯 are left out, "
         "as are titles under 6 characters) is a question whose only relevant document is its article.",
         "",

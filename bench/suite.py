@@ -17,7 +17,6 @@ import os
 import platform
 import shutil
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -67,7 +66,7 @@ SECTIONS = ("query", "indexing", "peers", "scale")  # query first: it embeds the
 # The articles whose vectors are real in every latency index (the month of bench/news-2024-03's questions).
 REAL_MONTH = "2024-03"
 INDEXING_MONTH = "2024-04"
-KNOWN_ITEM_MONTHS = ("2024-05", "2024-06")
+KNOWN_ITEM_MONTHS = ("2024-05",)
 # Synthetic vectors: a real vector plus Gaussian noise with the real vectors' own covariance, scaled by NOISE.
 NOISE = 0.7
 K = 10
@@ -210,22 +209,26 @@ class VectorSynth:
         return normalized(base + NOISE * noise)
 
 
-def cached_vectors(ctx: Context) -> np.ndarray:
-    """Every real vector in the embedding cache."""
+def cached_for(ctx: Context, chunks: Sequence[Chunk]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The chunks' cache keys, and the real vectors the embedding cache holds for them."""
+    keys = [text_key(c.embed_text) for c in chunks]
     cache = EmbeddingCache(ctx.cache_dir, ctx.encoder)
-    path = cache.path
-    cache.close()
-    with sqlite3.connect(path) as db:
-        blobs = [row[0] for row in db.execute("SELECT vec FROM vectors")]
-    return np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs]) if blobs else np.zeros((0, ctx.encoder.dim), np.float32)
+    try:
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), 2000):
+            found.update(cache.get_many(keys[i : i + 2000]))
+    finally:
+        cache.close()
+    return keys, found
 
 
 def real_pool(ctx: Context) -> np.ndarray:
-    """The cached real vectors that synthetic ones are made from; at least a few hundred are needed."""
-    pool = cached_vectors(ctx)
-    if len(pool) < 50:
-        raise SystemExit("too few real vectors are cached to synthesise from: run the query section first")
-    return pool
+    """The real vectors synthetic ones are made from: those of the smallest latency index (the real month's chunks),
+    so that the pool, and whatever is built from it, depends on the corpus only."""
+    keys, found = cached_for(ctx, latency_corpus(news_articles(ctx), ctx.sizes[0])[1])
+    if len(found) < len(set(keys)):
+        raise SystemExit("the real month is not embedded yet: run the query section first")
+    return np.stack([found[k] for k in dict.fromkeys(keys)])
 
 
 def install_index(ctx: Context, folder: Path, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray) -> str:
@@ -236,23 +239,14 @@ def install_index(ctx: Context, folder: Path, articles: Sequence[Article], chunk
 
 def mixed_vectors(ctx: Context, chunks: Sequence[Chunk], seed: int) -> tuple[np.ndarray, int]:
     """Real cached vectors where the cache has them, synthetic ones elsewhere; returns (vectors, real count)."""
-    cache = EmbeddingCache(ctx.cache_dir, ctx.encoder)
-    try:
-        keys = [text_key(c.embed_text) for c in chunks]
-        found: dict[str, np.ndarray] = {}
-        for i in range(0, len(keys), 2000):
-            found.update(cache.get_many(keys[i : i + 2000]))
-    finally:
-        cache.close()
-    real_rows = [i for i, k in enumerate(keys) if k in found]
-    if not real_rows:
-        raise SystemExit("no real vectors cached yet: run the query section, which embeds the real month first")
+    keys, found = cached_for(ctx, chunks)
     vectors = np.empty((len(chunks), ctx.encoder.dim), dtype=np.float32)
-    pool = np.stack([found[keys[i]] for i in real_rows])
-    vectors[real_rows] = pool
+    real_rows = [i for i, k in enumerate(keys) if k in found]
+    if real_rows:
+        vectors[real_rows] = np.stack([found[keys[i]] for i in real_rows])
     fake_rows = np.setdiff1d(np.arange(len(chunks)), real_rows)
     if len(fake_rows):
-        vectors[fake_rows] = VectorSynth(pool, seed).sample(len(fake_rows))
+        vectors[fake_rows] = VectorSynth(real_pool(ctx), seed).sample(len(fake_rows))
     return vectors, len(real_rows)
 
 
@@ -565,7 +559,7 @@ def known_item_set(ctx: Context) -> Path:
         return folder
     articles = news_articles(ctx)
     counts = Counter(a.title for a in articles)
-    months = KNOWN_ITEM_MONTHS[:1] if ctx.quick else KNOWN_ITEM_MONTHS
+    months = KNOWN_ITEM_MONTHS
     docs = [a for a in articles if (a.date or "")[:7] in months][: 40 if ctx.quick else None]
     write_jsonl(folder / "corpus.jsonl", ({"_id": a.id, **article_record(a, title="")} for a in docs))
     items = [a for a in docs if counts[a.title] == 1 and len(a.title) >= 6]
