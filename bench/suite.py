@@ -250,12 +250,15 @@ def mixed_vectors(ctx: Context, chunks: Sequence[Chunk], seed: int) -> tuple[np.
     return vectors, len(real_rows)
 
 
-def is_built(folder: Path, fingerprint: dict[str, Any]) -> bool:
-    """True when `folder` holds the index described by `fingerprint` (so it need not be built again)."""
+def is_built(folder: Path, fingerprint: dict[str, Any], vector_index: str | None = None) -> bool:
+    """True when `folder` holds the index described by `fingerprint`, of type `vector_index` if given (so it need
+    not be built again)."""
     marker = folder / "bench.json"
     try:
-        current_build(folder)
+        manifest = read_manifest(current_build(folder))
     except Exception:
+        return False
+    if vector_index and manifest["vector_index"]["type"] != vector_index:
         return False
     return marker.is_file() and json.loads(marker.read_text()) == fingerprint
 
@@ -428,7 +431,7 @@ def section_query(ctx: Context) -> dict[str, Any]:
         chosen, chunks, copies = latency_corpus(articles, size)
         folder = ctx.work / "query" / f"index-{size}"
         fingerprint = {"size": size, "chunks": len(chunks), "encoder": ctx.encoder.id, "noise": NOISE, "corpus": str(ctx.corpus)}
-        if not is_built(folder, fingerprint):
+        if not is_built(folder, fingerprint, vector_index_for(len(chunks), ctx.encoder.dim)[1]["type"]):
             if size == ctx.sizes[0]:  # the smallest index is embedded for real: it supplies the real vectors
                 cache = EmbeddingCache(ctx.cache_dir, ctx.encoder)
                 try:

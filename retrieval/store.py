@@ -44,8 +44,9 @@ LOOKUP_BATCH = 2000  # cache rows read at a time
 KEEP_BUILDS = 2  # the one served and the one before it, for readers still loading it
 REBUILD_HINT = 'run "newsqa index" to rebuild it'
 CHUNKER = {"max_chars": MAX_CHARS, "overlap_sentences": OVERLAP_SENTENCES}
-# Exact search up to EXACT_MAX vectors (≈ 300 MB at 384 dimensions, tens of ms per query on 2 cores); HNSW beyond.
-EXACT_MAX = 200_000
+# Exact search up to EXACT_MAX vectors (75 MB at 384 dimensions, a few ms per query on 2 cores); HNSW beyond, where a
+# flat scan would cost more than the query encoder itself (docs/benchmarks.md measures both).
+EXACT_MAX = 50_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 100, 128
 
 
