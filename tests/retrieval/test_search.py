@@ -3,12 +3,13 @@
 import dataclasses
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
 from retrieval.articles import load_articles
 from retrieval.errors import BadQuery
-from retrieval.search import Filters, Searcher
+from retrieval.search import Filters, Searcher, one_openmp_thread
 from retrieval.store import load_index, update_index
 from tests.conftest import SEEDS, HashEncoder
 
@@ -98,3 +99,10 @@ def test_queries_without_known_terms_still_work(searcher: Searcher) -> None:
     assert searcher.search("？！。", k=3, mode="bm25").hits == []
     assert len(searcher.search("？！。", k=3, mode="hybrid").hits) == 3  # dense still ranks
     assert len(searcher.search("<b>&amp; 😀 DROP TABLE", k=3).hits) == 3
+
+
+def test_one_openmp_thread_is_scoped_to_the_search() -> None:
+    before = faiss.omp_get_max_threads()
+    with one_openmp_thread():
+        assert faiss.omp_get_max_threads() == 1
+    assert faiss.omp_get_max_threads() == before
