@@ -28,10 +28,14 @@ def find_duplicates(articles: Sequence[Article]) -> dict[str, str]:
     hashes = MinHash.bulk([_shingles(a.text) for a in candidates], num_perm=NUM_PERM)
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     kept: dict[str, MinHash] = {}
+    rank = {a.id: i for i, a in enumerate(candidates)}
     original: dict[str, str] = {}
     for article, minhash in zip(candidates, hashes, strict=True):
         # LSH proposes candidates; the estimated similarity confirms them (LSH alone admits some below the threshold).
-        match = next((key for key in lsh.query(minhash) if kept[key].jaccard(minhash) >= THRESHOLD), None)
+        # LSH returns its candidates in hash order, which changes from one process to the next: taking the earliest
+        # kept original keeps the folding (and so the corpus fingerprint) the same on every run.
+        found = sorted(lsh.query(minhash), key=rank.__getitem__)
+        match = next((key for key in found if kept[key].jaccard(minhash) >= THRESHOLD), None)
         if match is not None:
             original[article.id] = match
             continue

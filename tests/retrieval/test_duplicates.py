@@ -4,6 +4,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from datasketch import MinHashLSH
 
 from retrieval.articles import Article, load_articles
 from retrieval.duplicates import find_duplicates, fold_duplicates
@@ -72,3 +73,20 @@ def test_add_update_prune_and_remove(tmp_path: Path, hash_encoder: HashEncoder) 
     assert pruned.removed == 1 and set(load_index(tmp_path, hash_encoder.id, hash_encoder.dim).articles) == {"c"}
     with pytest.raises(NotFound, match="'zzz'"):
         update_index([], hash_encoder, tmp_path, remove=["zzz"], progress=False)
+
+
+NEWS = SEEDS.parent.parent / "shared" / "corpora" / "xwlb-news.jsonl.gz"
+# Yearly announcements of the CPPCC opening broadcast: near-identical texts, several of them originals of a later one.
+ANNOUNCEMENTS = ("20230303-06", "20240303-03", "20250303-01", "20260303-02")
+
+
+@pytest.mark.skipif(not NEWS.is_file(), reason=f"the news corpus is not at {NEWS}")
+def test_reprint_folding_does_not_depend_on_the_order_lsh_returns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # LSH returns candidates in hash order, which changes between processes: an unchanged corpus got another
+    # fingerprint on the next run and was rebuilt. The earliest original must win whatever that order.
+    docs = [a for a in load_articles([NEWS]).articles if a.id.startswith(("2023030", "2024030", "2025030", "2026030"))]
+    expected = find_duplicates(docs)
+    assert {expected.get(i) for i in ANNOUNCEMENTS[1:]} - {None} <= set(ANNOUNCEMENTS)
+    query = MinHashLSH.query
+    monkeypatch.setattr(MinHashLSH, "query", lambda self, minhash: list(reversed(query(self, minhash))))
+    assert find_duplicates(docs) == expected
