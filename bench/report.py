@@ -25,6 +25,12 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
+def _save(fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _check(ok: bool) -> str:
     return "meets the target" if ok else "**misses the target**"
 
@@ -161,9 +167,7 @@ def query_part(r: dict[str, Any], docs: Path) -> list[str]:
     ax2.set(xscale="log", xlabel="chunks in the index", ylabel="MiB", title="newsqa serve resident memory")
     ax2.set_ylim(bottom=0)
     ax2.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(docs / "bench-query-latency.png", dpi=110)
-    plt.close(fig)
+    _save(fig, docs / "bench-query-latency.png")
     return lines
 
 
@@ -218,9 +222,7 @@ def scale_part(r: dict[str, Any], docs: Path) -> list[str]:
     ax.axhline(TARGET_RECALL, color="grey", linestyle=":", label=f"target {TARGET_RECALL}")
     ax.set(xlabel="search p95, ms", ylabel="recall@10 vs exact", title=f"{spec['type']} over {r['vectors']:,} vectors")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(docs / "bench-hnsw.png", dpi=110)
-    plt.close(fig)
+    _save(fig, docs / "bench-hnsw.png")
     return lines
 
 
@@ -272,9 +274,7 @@ def peers_part(r: dict[str, Any], docs: Path) -> list[str]:
             ax.annotate(f"{v['mrr@10']:.3f}\n{v['p50_ms']:.0f} ms", (i, v["mrr@10"]), ha="center", va="bottom", fontsize=8)
         ax.set_xticks(range(len(methods)), [m.split(" (")[0] for m, _ in methods], fontsize=8)
         ax.set(ylim=(0, 1.12), ylabel="mrr@10", title=name.replace("→", "->"))
-    fig.tight_layout()
-    fig.savefig(docs / "bench-peers.png", dpi=110)
-    plt.close(fig)
+    _save(fig, docs / "bench-peers.png")
     return lines
 
 
