@@ -485,11 +485,10 @@ def verify_index(index_dir: Path) -> list[str]:
 
 def _source_rows(chunk_sources: Sequence[str]) -> dict[str, np.ndarray]:
     """Each distinct outlet string → the (ascending) rows that carry it."""
-    codes: dict[str, int] = {}
-    labels = np.fromiter((codes.setdefault(s, len(codes)) for s in chunk_sources), dtype=np.int64, count=len(chunk_sources))
-    order = np.argsort(labels, kind="stable")
-    bounds = np.cumsum(np.bincount(labels, minlength=len(codes)))[:-1]
-    return dict(zip(codes, np.split(order.astype(np.int64, copy=False), bounds), strict=True))
+    rows: dict[str, list[int]] = {}
+    for row, outlets in enumerate(chunk_sources):
+        rows.setdefault(outlets, []).append(row)
+    return {outlets: np.array(r, dtype=np.int64) for outlets, r in rows.items()}
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
