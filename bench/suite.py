@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from retrieval.articles import Article, load_articles
 from retrieval.chunks import Chunk, chunk_article
 from retrieval.duplicates import fold_duplicates
 from retrieval.encoders import DEFAULT_ENCODER, Encoder, load_encoder, normalized
+from retrieval.errors import NewsqaError
 from retrieval.evaluate import CHUNKS_PER_DOC, EvalSet, eval_searcher, load_eval_set
 from retrieval.search import Searcher, one_openmp_thread
 from retrieval.store import (
@@ -165,10 +166,15 @@ def load_result(work: Path, section: str) -> dict[str, Any] | None:
 
 
 def news_articles(ctx: Context) -> list[Article]:
-    """Every article of the news corpus, in corpus order."""
-    ingest = load_articles([ctx.corpus])
+    """Every article of the news corpus, in corpus order (read once per run: several sections use it)."""
+    return _read_corpus(ctx.corpus)
+
+
+@lru_cache(maxsize=2)
+def _read_corpus(path: Path) -> list[Article]:
+    ingest = load_articles([path])
     if not ingest.articles:
-        raise SystemExit(f"no articles in {ctx.corpus}")
+        raise SystemExit(f"no articles in {path}")
     return ingest.articles
 
 
@@ -214,12 +220,9 @@ def cached_for(ctx: Context, chunks: Sequence[Chunk]) -> tuple[list[str], dict[s
     keys = [text_key(c.embed_text) for c in chunks]
     cache = EmbeddingCache(ctx.cache_dir, ctx.encoder)
     try:
-        found: dict[str, np.ndarray] = {}
-        for i in range(0, len(keys), 2000):
-            found.update(cache.get_many(keys[i : i + 2000]))
+        return keys, cache.get_many(keys)
     finally:
         cache.close()
-    return keys, found
 
 
 def real_pool(ctx: Context) -> np.ndarray:
@@ -256,7 +259,7 @@ def is_built(folder: Path, fingerprint: dict[str, Any], vector_index: str | None
     marker = folder / "bench.json"
     try:
         manifest = read_manifest(current_build(folder))
-    except Exception:
+    except NewsqaError:
         return False
     if vector_index and manifest["vector_index"]["type"] != vector_index:
         return False
