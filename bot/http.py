@@ -86,6 +86,14 @@ class CitationOut(BaseModel):
     score: float
 
 
+class TimeWindowOut(BaseModel):
+    """The date window an answer was restricted to, and where it came from."""
+
+    from_: str | None = Field(alias="from")
+    to: str | None
+    source: str = Field(description='"question" (a time in the question) or "filter" (explicit filters)')
+
+
 class AskOut(BaseModel):
     """An answer with numbered citations, or an abstention."""
 
@@ -94,6 +102,8 @@ class AskOut(BaseModel):
             "examples": [
                 {
                     "question": "自治区高院院长是谁？",
+                    "standalone_question": "自治区高院院长是谁？",
+                    "short_answer": "迪里夏提·沙依木",
                     "answer": "自治区高院院长迪里夏提·沙依木、自治区检察院检察长高继明出席会议并讲话。[1]",
                     "abstained": False,
                     "citations": [
@@ -116,10 +126,13 @@ class AskOut(BaseModel):
         }
     )
     question: str
+    standalone_question: str = Field(description="what was searched: the question, or its rewrite from `history`")
+    short_answer: str | None = Field(description="the answer in a few words (name, number, date, title), or null")
     answer: str
     abstained: bool
     citations: list[CitationOut]
     timings_ms: dict[str, float]
+    time_window: TimeWindowOut | None = Field(None, description="the publication-date window applied, or null")
 
 
 class HitOut(BaseModel):
@@ -470,7 +483,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
         async def events() -> AsyncIterator[str]:
             yield _sse("citations", data["citations"])
-            yield _sse("answer", {"question": data["question"], "answer": data["answer"], "abstained": data["abstained"]})
+            keys = ("question", "standalone_question", "short_answer", "answer", "abstained", "time_window")
+            yield _sse("answer", {key: data[key] for key in keys})
             yield _sse("done", {"timings_ms": data["timings_ms"]})
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

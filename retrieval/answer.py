@@ -53,6 +53,12 @@ class Answer:
     abstained: bool
     citations: list[Citation]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: the answer itself in a few words (a name, number, date, title) when the question asks for one, else None
+    short_answer: str | None = None
+    #: what was searched: the question, or its rewrite from the conversation for a follow-up
+    standalone_question: str | None = None
+    #: the publication-date window applied: {"from", "to", "source": "question"|"filter"}, or None
+    time_window: dict[str, str | None] | None = None
     #: evidence strength behind the abstention decision (not part of the public JSON)
     evidence: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -60,10 +66,13 @@ class Answer:
         """The public JSON shape (GUIDE §2, /v1/ask)."""
         return {
             "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "short_answer": self.short_answer,
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [{**asdict(c), "score": round(c.score, 6)} for c in self.citations],
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "time_window": self.time_window,
         }
 
 
