@@ -1,36 +1,77 @@
-"""Extractive answers: the sentences of the top passages that best answer the question, each with a citation."""
+"""Extractive answers: the passage units that best answer the question, each with a citation, and the answer itself
+in a few words when the question asks for a name, a number, a date or a named thing.
+
+A unit is a sentence, or a quotation kept whole with its speaker (“……。”王勇说。 / 王勇说：“……”). The question's
+form (retrieval.questions) says what kind of answer it wants; the typed spans found at index time
+(retrieval.entities) give the candidates. A typed question is answered only from a unit that holds a candidate of
+its kind close to the question's own words, so a passage that merely mentions the question's subject is not an
+answer. Thresholds were tuned on the tuning halves of the project's own sets and on the shared tuning sets
+(docs/quality.md).
+"""
 
 import math
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from retrieval.chunks import split_sentences
+from retrieval.entities import Mention, pattern_mentions
+from retrieval.questions import QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
-from retrieval.tokens import bigrams, normalize
+from retrieval.tokens import bigrams, normalize, tokenize
 
 MAX_ANSWER_CHARS = 300
 MAX_SENTENCES = 3
+MAX_UNIT_CHARS = 600  # a quotation longer than this is cut into its sentences again
 NEAREST_ON_ABSTAIN = 3
 ABSTAIN_TEXT = "抱歉，语料库中没有找到能回答这个问题的内容。"
+ABSTAIN_OTHER_LANGUAGE = (
+    "抱歉，语料库中没有找到能回答这个问题的内容。本语料为中文新闻，用中文提问效果最好。\n"
+    "Sorry, the corpus does not answer this question. It holds Chinese news: questions are best asked in Chinese."
+)
 
-# Abstain when the best sentence (with its article's title) covers less than this share of the question's term
-# weight. Calibrated with bench/calibrate_abstention.py (README, "Abstention"); the dense similarity did not help.
+# Abstain when the best unit (with its article's title and the sentence before it) covers less than this share of
+# the question's term weight. Calibrated with bench/calibrate_abstention.py (docs/quality.md, "Abstention").
 MIN_COVERAGE = 0.55
-# A further sentence joins the answer only when it scores nearly as well as the best one.
-FOLLOWER_RATIO = 0.6
-# Sentence score = term coverage + BIGRAM_WEIGHT × character-bigram overlap + RANK_PRIOR / passage rank.
+# A further unit joins the answer only when it scores nearly as well as the best one and answers the question too.
+FOLLOWER_RATIO = 0.75
+# Unit score = term coverage + BIGRAM_WEIGHT × character-bigram overlap + RANK_PRIOR / passage rank
+#              + TYPE_WEIGHT × how closely a candidate of the asked kind sits to the question's words.
 TITLE_CREDIT = 0.8
+CONTEXT_CREDIT = 0.7  # terms only in the sentence before (same paragraph): that sentence sets the scene
 BIGRAM_WEIGHT = 0.3
 RANK_PRIOR = 0.1
+TYPE_WEIGHT = 0.5
+# A candidate is tied to the question when its proximity (question-term weight near it, decaying with distance in
+# characters over PROXIMITY_SCALE) reaches MIN_TIE.
+PROXIMITY_SCALE = 12.0
+MIN_TIE = 0.2
+# Kinds whose questions need a candidate of that kind to be answered at all (a "thing" may be any phrase).
+STRICT_KINDS = frozenset({"person", "org", "place", "time", "quantity"})
+# A question in another language is answered when the best passage's cosine similarity reaches this.
+MIN_DENSE_OTHER_LANGUAGE = 0.84
+MAX_SHORT_CHARS = 30
+HEAD_NOUN_WEIGHT = 0.5
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?、\n（(）)]")
+_OPEN_QUOTES = "“「『"
+_CLOSE_QUOTES = "”」』"
+# A sentence that only says who spoke: "……王勇说。" / "他表示。"
+_ATTRIBUTION = re.compile(
+    r"^[^“”「」。！？!?]{0,40}?(?:说|表示|指出|强调|介绍|认为|称|告诉记者|坦言|感慨|谈到|提到|回忆|解释|补充)(?:道|说)?[。！!.]?$"
+)
+_LEADING_FILLER = re.compile(r"^(?:是|为|叫|叫做|称为|名为|有|共|了|在|于|的|约|达|:|：|,|，)+")
+_TRAILING_FILLER = re.compile(r"(?:的|了|等|和|与|及|是)+$")
 
 
 @dataclass
 class Citation:
-    """A numbered source of the answer: the passage, its article, and the sentence(s) quoted."""
+    """A numbered source of the answer: the passage, its article, and the unit(s) quoted."""
 
     n: int
     article_id: str
@@ -77,11 +118,13 @@ class Answer:
 
 
 @dataclass
-class _Sentence:
+class _Unit:
     hit: Hit
     text: str
     score: float
     coverage: float
+    tie: float  # proximity of the best candidate of the asked kind (0: none)
+    short: str | None
 
 
 class TermWeights:
@@ -105,23 +148,219 @@ def _weights(terms: list[str], idf: TermWeights) -> dict[str, float]:
     return {t: idf.idf(t) for t in dict.fromkeys(terms)}
 
 
-def _coverage(text: str, weights: dict[str, float], total: float, title_credit: dict[str, float] | None = None) -> float:
-    """Share of the question's term weight found in `text` (terms only in the title count their title credit)."""
+def _coverage(text: str, weights: dict[str, float], total: float, credit: dict[str, float] | None = None) -> float:
+    """Share of the question's term weight found in `text` (terms found only elsewhere count their `credit`)."""
     norm = normalize(text)
-    credit = title_credit or {}
+    credit = credit or {}
     return sum(w if t in norm else credit.get(t, 0.0) for t, w in weights.items()) / total if total > 0 else 0.0
+
+
+# ---------------------------------------------------------------- units
+
+
+def _unit_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of `text`, with a quotation and its speaker joined into one unit."""
+    units: list[tuple[int, int]] = []
+    depth = 0
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        joined = False
+        if units:
+            prev_start, prev_end = units[-1]
+            same_line = "\n" not in text[prev_end:start]
+            open_quote = depth > 0 and same_line
+            # “……。”王勇说。 — the attribution belongs to the quotation before it.
+            attribution = same_line and text[prev_end - 1] in _CLOSE_QUOTES and bool(_ATTRIBUTION.match(sentence))
+            if (open_quote or attribution) and end - prev_start <= MAX_UNIT_CHARS:
+                units[-1] = (prev_start, end)
+                joined = True
+        if not joined:
+            units.append((start, end))
+            depth = 0
+        depth = max(0, depth + sum(sentence.count(q) for q in _OPEN_QUOTES) - sum(sentence.count(q) for q in _CLOSE_QUOTES))
+    return units
+
+
+@lru_cache(maxsize=2048)
+def article_units(text: str) -> tuple[tuple[int, int], ...]:
+    """Answer units of an article's text (cached: the same articles come back question after question)."""
+    return tuple(_unit_spans(text))
+
+
+def _is_bare_attribution(text: str) -> bool:
+    return bool(_ATTRIBUTION.match(text)) and not any(q in text for q in _OPEN_QUOTES + _CLOSE_QUOTES)
+
+
+# ---------------------------------------------------------------- short answers
+
+
+def _positions(norm: str, weights: dict[str, float]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every occurrence of a question term in normalised unit text."""
+    found = []
+    for term in weights:
+        i = norm.find(term)
+        while i >= 0:
+            found.append((i, i + len(term), term))
+            i = norm.find(term, i + 1)
+    return found
+
+
+def _proximity(start: int, end: int, positions: list[tuple[int, int, str]], weights: dict[str, float], total: float) -> float:
+    """Question-term weight near [start, end), each term counted once at its nearest occurrence outside the span,
+    decaying with distance; in [0, 1]."""
+    nearest: dict[str, float] = {}
+    for s, e, term in positions:
+        if s < end and e > start:  # inside the candidate itself: the candidate would be the question's own words
+            continue
+        gap = start - e if e <= start else s - end
+        nearest[term] = max(nearest.get(term, 0.0), weights[term] * math.exp(-gap / PROXIMITY_SCALE))
+    return min(1.0, sum(nearest.values()) / total) if total > 0 else 0.0
+
+
+def _in_question(span: str, form: QuestionForm) -> bool:
+    return normalize(span) in form.text
+
+
+def _typed_candidate(
+    text: str, mentions: list[Mention], form: QuestionForm, weights: dict[str, float], total: float
+) -> tuple[str | None, float]:
+    """The mention of the asked kind closest to the question's words in `text`, and its proximity."""
+    if form.kind is None or form.kind == "thing":
+        return None, 0.0
+    norm = normalize(text)
+    if len(norm) != len(text):
+        norm = text.lower()
+    positions = _positions(norm, weights)
+    best: tuple[str | None, float] = (None, 0.0)
+    for m in mentions:
+        if m.kind != form.kind:
+            continue
+        span = text[m.start : m.end].strip()
+        if not span or len(span) > MAX_SHORT_CHARS or _in_question(span, form):
+            continue
+        tie = _proximity(m.start, m.end, positions, weights, total)
+        if tie > best[1]:
+            best = (span, tie)
+    return best
+
+
+def _aligned_span(text: str, form: QuestionForm) -> str | None:
+    """The phrase of `text` that stands where the question has its question word ("共同起草形成了什么文件" →
+    the words after "共同起草形成" up to the next clause break), or None when the question's context is not found."""
+    if form.wh_start < 0:
+        return None
+    norm = normalize(text)
+    if len(norm) != len(text):
+        return None
+    before = _TRAILING_FILLER.sub("", form.before.rstrip("是为叫了的 "))
+    for length in range(min(len(before), 12), 1, -1):
+        anchor = before[-length:]
+        i = norm.find(anchor)
+        if i < 0:
+            continue
+        rest = text[i + length :]
+        rest = _LEADING_FILLER.sub("", rest)
+        stop = _CLAUSE_BREAK.search(rest)
+        phrase = rest[: stop.start()] if stop else rest
+        after = form.after.strip("？?。！!的是呢吗 ")
+        if after:  # "什么文件" → the phrase may end with the question's noun
+            k = normalize(phrase).find(after[:2])
+            if k > 0:
+                phrase = phrase[: k + len(after)] if normalize(phrase)[k : k + len(after)] == after else phrase[:k]
+        phrase = _TRAILING_FILLER.sub("", phrase.strip("“”\"'「」 "))
+        if 2 <= len(phrase) <= MAX_SHORT_CHARS:
+            return phrase
+        return None
+    return None
+
+
+def _head_noun(form: QuestionForm) -> str | None:
+    """The noun right after the question word (什么文件 → 文件), or None."""
+    if form.wh_start < 0:
+        return None
+    terms = tokenize(form.after)
+    return terms[0] if terms and form.after.lstrip().startswith(terms[0]) else None
+
+
+# ---------------------------------------------------------------- candidate units
+
+
+def _units_of_hit(searcher: Searcher, hit: Hit) -> list[tuple[str, str, list[Mention]]]:
+    """(unit text, text of the sentence before it in the same paragraph, typed spans) for the units of a passage;
+    units run whole even where they cross the passage's edge."""
+    index = searcher.index
+    chunk = index.chunks[hit.row] if 0 <= hit.row < index.size else None
+    article = index.articles.get(hit.article_id)
+    if chunk is None or article is None or article.text[chunk.start : chunk.end] != chunk.text:
+        spans = _unit_spans(hit.text)
+        return [(hit.text[s:e], "", pattern_mentions(hit.text[s:e])) for s, e in spans]
+    text = article.text
+    chunk_mentions = index.chunk_mentions(hit.row)
+    out = []
+    previous: tuple[int, int] | None = None
+    for s, e in article_units(text):
+        if e <= chunk.start:
+            previous = (s, e)
+            continue
+        if s >= chunk.end:
+            break
+        mentions = [
+            Mention(m.start + chunk.start - s, m.end + chunk.start - s, m.kind)
+            for m in chunk_mentions
+            if m.start + chunk.start >= s and m.end + chunk.start <= e
+        ]
+        mentions += pattern_mentions(text[s:e])
+        context = text[previous[0] : previous[1]] if previous and "\n" not in text[previous[1] : s] else ""
+        out.append((text[s:e], context, mentions))
+        previous = (s, e)
+    return out
+
+
+def _candidates(
+    searcher: Searcher, hits: list[Hit], form: QuestionForm, weights: dict[str, float], total: float, qgrams: set[str]
+) -> list[_Unit]:
+    found: list[_Unit] = []
+    seen: set[str] = set()
+    for hit in hits:
+        # Later passages must be clearly better to win: retrieval rank is evidence too.
+        prior = RANK_PRIOR / hit.rank
+        # Terms the title already settles (the event, the person) count in each of its units, a little less.
+        title = normalize(hit.title)
+        title_credit = {t: TITLE_CREDIT * w for t, w in weights.items() if t in title}
+        for text, context, mentions in _units_of_hit(searcher, hit):
+            key = normalize(text)
+            if key in seen or len(key) < 4 or _is_bare_attribution(text):
+                continue
+            seen.add(key)
+            norm_context = normalize(context)
+            credit = dict(title_credit)
+            for t, w in weights.items():
+                if t in norm_context:
+                    credit[t] = max(credit.get(t, 0.0), CONTEXT_CREDIT * w)
+            coverage = _coverage(text, weights, total, credit)
+            overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
+            short, tie = _typed_candidate(text, mentions, form, weights, total)
+            if short is None and form.kind in (None, "thing") and form.wh_start >= 0:
+                short = _aligned_span(text, form)
+            score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
+            found.append(_Unit(hit, text, score, coverage, tie, short))
+    return sorted(found, key=lambda c: -c.score)
 
 
 def _citation(n: int, hit: Hit) -> Citation:
     return Citation(n, hit.article_id, hit.chunk_id, hit.title, hit.source, hit.date, hit.url, "", hit.text, hit.score)
 
 
-def _trim(sentence: str, weights: dict[str, float], total: float, limit: int) -> str:
-    """An over-long sentence shrinks to the run of clauses around its best-matching clause."""
+def _trim(sentence: str, weights: dict[str, float], total: float, limit: int, keep: str | None = None) -> str:
+    """An over-long unit shrinks to the run of clauses around its best-matching clause (or the one holding `keep`)."""
     if len(sentence) <= limit:
         return sentence
     clauses = _CLAUSE.findall(sentence) or [sentence]
-    best = max(range(len(clauses)), key=lambda i: _coverage(clauses[i], weights, total))
+
+    def rank(i: int) -> float:
+        return (2.0 if keep and keep in clauses[i] else 0.0) + _coverage(clauses[i], weights, total)
+
+    best = max(range(len(clauses)), key=rank)
     lo = hi = best
     length = len(clauses[best])
     while True:
@@ -136,71 +375,94 @@ def _trim(sentence: str, weights: dict[str, float], total: float, limit: int) ->
     return "".join(clauses[lo : hi + 1])[:limit]
 
 
-def _candidates(hits: list[Hit], weights: dict[str, float], total: float, qgrams: set[str]) -> list[_Sentence]:
-    found: list[_Sentence] = []
-    seen: set[str] = set()
-    for hit in hits:
-        # Later passages must be clearly better to win: retrieval rank is evidence too.
-        prior = RANK_PRIOR / hit.rank
-        # Terms the title already settles (the event, the person) count in each of its sentences, a little less.
-        title = normalize(hit.title)
-        title_credit = {t: TITLE_CREDIT * w for t, w in weights.items() if t in title}
-        for s, e in split_sentences(hit.text):
-            text = hit.text[s:e]
-            key = normalize(text)
-            if key in seen or len(key) < 4:
-                continue
-            seen.add(key)
-            coverage = _coverage(text, weights, total, title_credit)
-            overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
-            found.append(_Sentence(hit, text, coverage + BIGRAM_WEIGHT * overlap + prior, coverage))
-    return sorted(found, key=lambda c: -c.score)
+def _choose(ranked: list[_Unit], form: QuestionForm) -> list[_Unit]:
+    """The best unit that answers (for a typed question: one holding a tied candidate), and followers that also do."""
+    usable = [u for u in ranked if u.coverage >= MIN_COVERAGE]
+    if form.kind in STRICT_KINDS:
+        usable = [u for u in usable if u.tie >= MIN_TIE]
+    if not usable:
+        return []
+    best = usable[0]
+    chosen = [best]
+    if form.kind in STRICT_KINDS:  # the unit holding the name, date or number answers; more would only dilute it
+        return chosen
+    length = len(best.text)
+    for cand in usable[1:]:
+        if len(chosen) == MAX_SENTENCES or cand.score < FOLLOWER_RATIO * best.score:
+            break
+        if length + len(cand.text) <= MAX_ANSWER_CHARS:
+            chosen.append(cand)
+            length += len(cand.text)
+    return chosen
+
+
+def _dense_units(searcher: Searcher, hits: list[Hit], qvec: np.ndarray | None, form: QuestionForm) -> list[_Unit]:
+    """For a question in another language: the units of the best passages ranked by their cosine to the question."""
+    if qvec is None or not hits:
+        return []
+    units = [(hit, text, mentions) for hit in hits[:2] for text, _, mentions in _units_of_hit(searcher, hit)]
+    units = [u for u in units if len(u[1]) >= 4 and not _is_bare_attribution(u[1])][:24]
+    if not units:
+        return []
+    vecs = searcher.encoder.encode_passages([u[1] for u in units])
+    sims = vecs @ qvec.reshape(-1)
+    out = []
+    for (hit, text, mentions), sim in zip(units, sims, strict=True):
+        typed = [text[m.start : m.end] for m in mentions if m.kind == form.kind]
+        short = typed[0] if len(set(typed)) == 1 else None
+        out.append(_Unit(hit, text, float(sim), float(hit.dense), 1.0 if short else 0.0, short))
+    return sorted(out, key=lambda u: -u.score)
 
 
 def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
-    """Answer `question` from the index with cited sentences, or abstain when the evidence is weak."""
+    """Answer `question` from the index with cited units and a short answer, or abstain when the evidence is weak."""
     t0 = time.perf_counter()
     result = searcher.search(question, k=k, mode="hybrid", filters=filters)
     t1 = time.perf_counter()
+    form = analyse_question(result.query)
     idf = TermWeights(searcher)
-    weights = _weights(result.terms, idf)
+    weights = _weights(tokenize(form.content), idf)
+    head = _head_noun(form)
+    if head in weights:  # "什么文件": the answer is a kind of 文件, which the text need not say
+        weights[head] *= HEAD_NOUN_WEIGHT
     total = sum(weights.values())
-    qgrams = bigrams(result.query)
-    ranked = _candidates(result.hits, weights, total, qgrams)
+    dense_best = max((h.dense for h in result.hits), default=0.0)
 
-    evidence = {
-        "coverage": ranked[0].coverage if ranked else 0.0,
-        "dense": max((h.dense for h in result.hits), default=0.0),
-    }
-    chosen: list[_Sentence] = []
-    if ranked:
-        best = ranked[0]
-        chosen.append(best)
-        length = len(best.text)
-        for cand in ranked[1:]:
-            if len(chosen) == MAX_SENTENCES or cand.score < FOLLOWER_RATIO * best.score:
-                break
-            if length + len(cand.text) <= MAX_ANSWER_CHARS:
-                chosen.append(cand)
-                length += len(cand.text)
-
-    abstained = not chosen or evidence["coverage"] < MIN_COVERAGE
-    citations: list[Citation] = []
-    if abstained:
-        text = ABSTAIN_TEXT
-        citations = [_citation(n, hit) for n, hit in enumerate(result.hits[:NEAREST_ON_ABSTAIN], start=1)]
+    if form.chinese:
+        ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query))
+        chosen = _choose(ranked, form)
     else:
+        # Lexical matching cannot work across languages: trust dense retrieval when it is confident.
+        ranked = []
+        if dense_best >= MIN_DENSE_OTHER_LANGUAGE:
+            qvec = searcher.encoder.encode_queries([form.text])[0]
+            ranked = _dense_units(searcher, result.hits, qvec, form)
+        chosen = ranked[:1]
+    top = chosen[0] if chosen else ranked[0] if ranked else None
+    evidence = {"coverage": top.coverage if top else 0.0, "tie": top.tie if top else 0.0, "dense": dense_best}
+
+    abstained = not chosen
+    citations: list[Citation] = []
+    short: str | None = None
+    if abstained:
+        text = ABSTAIN_TEXT if form.chinese else ABSTAIN_OTHER_LANGUAGE
+        nearest: dict[str, Hit] = {}
+        for hit in result.hits:  # one nearest passage per article
+            nearest.setdefault(hit.article_id, hit)
+        citations = [_citation(n, hit) for n, hit in enumerate(list(nearest.values())[:NEAREST_ON_ABSTAIN], start=1)]
+    else:
+        short = chosen[0].short
         numbers: dict[str, int] = {}
         parts: list[str] = []
         budget = MAX_ANSWER_CHARS
-        for sent in chosen:
-            hit = sent.hit
+        for unit in chosen:
+            hit = unit.hit
             if hit.chunk_id not in numbers:
                 numbers[hit.chunk_id] = len(numbers) + 1
                 citations.append(_citation(numbers[hit.chunk_id], hit))
             n = numbers[hit.chunk_id]
             marker = f"[{n}]"
-            quote = _trim(sent.text, weights, total, budget - len(marker))
+            quote = _trim(unit.text, weights, total, budget - len(marker), keep=unit.short)
             budget -= len(quote) + len(marker)
             parts.append(f"{quote}{marker}")
             cit = citations[n - 1]
@@ -208,6 +470,8 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
             if budget <= 10:
                 break
         text = "".join(parts)
+        if short is not None and short not in text:
+            short = None  # never a short answer that the cited text does not show
     t2 = time.perf_counter()
     timings = {
         "encode": result.timings_ms["encode"],
@@ -215,4 +479,4 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
         "answer": (t2 - t1) * 1000,
         "total": (t2 - t0) * 1000,
     }
-    return Answer(result.query, text, abstained, citations, timings, evidence)
+    return Answer(result.query, text, abstained, citations, timings, short, result.query, None, evidence)

@@ -3,8 +3,10 @@
 Layout of the index folder::
 
     CURRENT                  name of the build being served (replaced atomically)
-    builds/<build-id>/       manifest.json, vectors.faiss, bm25/, chunks.jsonl, articles.jsonl
+    builds/<build-id>/       manifest.json, vectors.faiss, bm25/, chunks.jsonl, articles.jsonl,
+                             mentions.npy + mention_offsets.npy (typed spans per chunk, see retrieval.entities)
     cache/<encoder>.sqlite   embedding cache: (encoder, sha256 of the embedded text) → vector
+    cache/mentions-….sqlite  mention cache: (analyser, sha256 of the chunk text) → typed spans
     .lock                    held by the one build that may run at a time
 """
 
@@ -34,6 +36,7 @@ from retrieval.articles import Article
 from retrieval.chunks import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article, embedding_text
 from retrieval.duplicates import fold_duplicates
 from retrieval.encoders import Encoder
+from retrieval.entities import ANALYSER, Mention, decode_mentions, encode_mentions, find_mentions
 from retrieval.errors import EncoderError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, NotFound
 from retrieval.tokens import bm25_terms
 
@@ -83,11 +86,22 @@ class Index:
     #: each distinct value of `chunk_sources` → its chunk rows (int64, ascending): a source filter tests the few
     #: distinct outlet strings, not every chunk
     source_rows: dict[str, np.ndarray]
+    #: typed spans of every chunk (rows of [start, end, kind index] between offsets[row] and offsets[row + 1]);
+    #: None for an index built before mentions existed (answers then find dates and numbers by pattern only)
+    mentions: np.ndarray | None = None
+    mention_offsets: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         """Number of chunks."""
         return len(self.chunks)
+
+    def chunk_mentions(self, row: int) -> list[Mention]:
+        """The typed spans of the chunk at `row`, with offsets into its text."""
+        if self.mentions is None or self.mention_offsets is None:
+            return []
+        lo, hi = int(self.mention_offsets[row]), int(self.mention_offsets[row + 1])
+        return decode_mentions(self.mentions[lo:hi].reshape(-1).tolist())
 
 
 # ---------------------------------------------------------------- embedding cache
@@ -138,6 +152,69 @@ class EmbeddingCache:
     def close(self) -> None:
         """Close the database."""
         self._db.close()
+
+
+class MentionCache:
+    """Typed spans already found in chunk texts by one analyser (SQLite file beside the embedding cache)."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(cache_dir / f"mentions-{_slug(ANALYSER)}.sqlite", timeout=60)
+        self._db.execute("CREATE TABLE IF NOT EXISTS mentions (key TEXT PRIMARY KEY, spans BLOB NOT NULL)")
+        self._db.commit()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached spans among `keys` (int32 arrays of shape (n, 3))."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            rows = self._db.execute(f"SELECT key, spans FROM mentions WHERE key IN ({','.join('?' * len(part))})", part)
+            for key, blob in rows.fetchall():
+                found[key] = np.frombuffer(blob, dtype=np.int32).reshape(-1, 3)
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        """Store spans; committed at once."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO mentions (key, spans) VALUES (?, ?)",
+            [(k, np.asarray(v, dtype=np.int32).tobytes()) for k, v in items.items()],
+        )
+        self._db.commit()
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+def analyse_chunks(chunks: Sequence[Chunk], cache_dir: Path | None, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Typed spans of every chunk as (spans (n, 3) int32, offsets (chunks + 1) int64), analysing only what the cache
+    lacks (LAC costs about 20 ms per chunk: cheap next to the encoder, but not free on a re-index)."""
+    cache = MentionCache(cache_dir) if cache_dir is not None else None
+    keys = [text_key(c.text) for c in chunks]
+    try:
+        known = cache.get_many(keys) if cache is not None else {}
+        fresh: dict[str, np.ndarray] = {}
+        for chunk, key in tqdm(
+            zip(chunks, keys, strict=True), total=len(chunks), desc="mentions", unit="chunk", disable=not progress
+        ):
+            if key not in known and key not in fresh:
+                fresh[key] = np.array(encode_mentions(find_mentions(chunk.text)), dtype=np.int32).reshape(-1, 3)
+                if cache is not None and len(fresh) >= CACHE_BATCH:
+                    cache.put_many(fresh)
+                    known.update(fresh)
+                    fresh = {}
+        if cache is not None and fresh:
+            cache.put_many(fresh)
+        known.update(fresh)
+    finally:
+        if cache is not None:
+            cache.close()
+    parts = [known[k] for k in keys]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(p) for p in parts])
+    spans = np.concatenate(parts).astype(np.int32) if parts else np.zeros((0, 3), dtype=np.int32)
+    return spans, offsets
 
 
 #: Embeds elsewhere (e.g. retrieval.distributed on a Ray cluster): given (cache key, embed text) pairs, yields
@@ -250,8 +327,11 @@ def write_build(
     vectors: np.ndarray,
     encoder: Encoder,
     exact_max: int | None = None,
+    mentions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """Write one complete index into `folder` (which must not exist yet) and return its manifest."""
+    """Write one complete index into `folder` (which must not exist yet) and return its manifest (the chunks' typed
+    spans are found here unless given, as `analyse_chunks` returns them)."""
+    spans, offsets = mentions if mentions is not None else analyse_chunks(chunks, None)
     folder.mkdir(parents=True)
     vector_index, spec = vector_index_for(len(vectors), encoder.dim, exact_max)
     if len(vectors):
@@ -265,6 +345,8 @@ def write_build(
 
     _write_jsonl(folder / "chunks.jsonl", ({k: v for k, v in c.to_dict().items() if k != "embed_text"} for c in chunks))
     _write_jsonl(folder / "articles.jsonl", (a.to_dict() for a in articles))
+    np.save(folder / "mentions.npy", spans, allow_pickle=False)
+    np.save(folder / "mention_offsets.npy", offsets, allow_pickle=False)
 
     files = {str(p.relative_to(folder)): _file_record(p) for p in sorted(folder.rglob("*")) if p.is_file()}
     manifest = {
@@ -272,6 +354,7 @@ def write_build(
         "encoder": {"id": encoder.id, "dim": encoder.dim},
         "chunker": CHUNKER,
         "tokenizer": TOKENIZER,
+        "analyser": ANALYSER,
         "vector_index": spec,
         "counts": {"articles": len(articles), "chunks": len(chunks)},
         "corpus_fingerprint": corpus_fingerprint(articles),
@@ -310,13 +393,14 @@ def commit_build(
     vectors: np.ndarray,
     encoder: Encoder,
     exact_max: int | None = None,
+    mentions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> str:
     """Write a complete build beside the served one and switch `index_dir` to it; returns its id.
 
     The caller holds `build_lock(index_dir)`."""
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     partial = index_dir / "builds" / f"{build_id}.partial"
-    write_build(partial, articles, chunks, vectors, encoder, exact_max)
+    write_build(partial, articles, chunks, vectors, encoder, exact_max, mentions)
     os.replace(partial, index_dir / "builds" / build_id)
     _switch(index_dir, build_id)
     return build_id
@@ -341,7 +425,8 @@ def build_index(
             vectors, embedded = embed_chunks(chunks, encoder, cache, progress, remote)
         finally:
             cache.close()
-        build_id = commit_build(index_dir, articles, chunks, vectors, encoder, exact_max)
+        mentions = analyse_chunks(chunks, cache_dir or index_dir / "cache", progress)
+        build_id = commit_build(index_dir, articles, chunks, vectors, encoder, exact_max, mentions)
     return BuildReport(
         articles=len(articles),
         chunks=len(chunks),
@@ -397,6 +482,7 @@ def update_index(
             and manifest.get("encoder") == {"id": encoder.id, "dim": encoder.dim}
             and manifest.get("chunker") == CHUNKER
             and manifest.get("tokenizer") == TOKENIZER
+            and manifest.get("analyser") == ANALYSER
         )
     except (IndexMissing, IndexCorrupt, IndexMismatch):
         unchanged = False
@@ -515,6 +601,12 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
         chunks = []
         for row in _read_jsonl(build / "chunks.jsonl"):
             chunks.append(Chunk(**row, embed_text=embedding_text(articles[row["article_id"]].title, row["text"])))
+        mentions = offsets = None
+        if "mentions.npy" in manifest["files"]:  # older builds have none: answers then use patterns only
+            mentions = np.load(build / "mentions.npy", allow_pickle=False)
+            offsets = np.load(build / "mention_offsets.npy", allow_pickle=False)
+            if offsets.shape != (len(chunks) + 1,) or mentions.ndim != 2 or int(offsets[-1]) != len(mentions):
+                raise ValueError("mentions do not match the chunk table")
     except (RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
         reason = f"{type(exc).__name__}: {next(iter(str(exc).splitlines()), '')}"
         raise IndexCorrupt(f"index in {build} cannot be read ({reason}); {REBUILD_HINT}") from None
@@ -534,4 +626,6 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
         chunk_dates=np.array([articles[c.article_id].date or "" for c in chunks], dtype="U10"),
         chunk_sources=chunk_sources,
         source_rows=_source_rows(chunk_sources),
+        mentions=mentions,
+        mention_offsets=offsets,
     )
