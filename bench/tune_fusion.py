@@ -14,9 +14,9 @@ from retrieval.encoders import load_encoder
 from retrieval.evaluate import eval_searcher, load_eval_set
 from retrieval.search import CANDIDATES, fuse_scores
 from retrieval.settings import Settings
-from retrieval.tokens import simplify
+from retrieval.tokens import simplify, tokenize
 
-Rule = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Rule = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -33,13 +33,22 @@ def _minmax(v: np.ndarray) -> np.ndarray:
 
 def rules() -> dict[str, Rule]:
     out: dict[str, Rule] = {
-        "dense": lambda d, b: d,
-        "bm25": lambda d, b: b,
-        "rrf k=60": lambda d, b: 1 / (60 + _ranks(d)) + 1 / (60 + _ranks(b)),
+        "dense": lambda d, b, q: d,
+        "bm25": lambda d, b, q: b,
+        "rrf k=60": lambda d, b, q: 1 / (60 + _ranks(d)) + 1 / (60 + _ranks(b)),
+        "newsqa (search.py)": lambda d, b, q: fuse_scores(d, b, query=q),
     }
-    for w in (0.3, 0.4, 0.5, 0.6, 0.7):
-        out[f"z w={w}"] = lambda d, b, w=w: fuse_scores(d, b, dense_weight=w)  # the rule search.py uses
-        out[f"minmax w={w}"] = lambda d, b, w=w: w * _minmax(d) + (1 - w) * _minmax(b)
+    for w in (0.5, 0.6, 0.7, 0.8):
+        out[f"z w={w}"] = lambda d, b, q, w=w: fuse_scores(d, b, dense_weight=w)
+    for short, long_ in ((0.8, 0.6), (0.8, 0.7), (0.9, 0.6), (0.9, 0.7)):
+        for chars in (8, 10, 12, 15):
+            out[f"chars<{chars}: w={short} else {long_}"] = lambda d, b, q, s=short, lw=long_, c=chars: fuse_scores(
+                d, b, dense_weight=s if len(q.strip()) < c else lw
+            )
+        for n in (4, 6, 8):
+            out[f"terms<{n}: w={short} else {long_}"] = lambda d, b, q, s=short, lw=long_, n=n: fuse_scores(
+                d, b, dense_weight=s if len(set(tokenize(q))) < n else lw
+            )
     return out
 
 
@@ -61,7 +70,7 @@ def main() -> None:
         for name, rule in rules().items():
             mrr = r5 = 0.0
             for qid, (rows, dense, lex) in zip(qids, pools, strict=True):
-                order = rows[np.argsort(-rule(dense, lex), kind="stable")]
+                order = rows[np.argsort(-rule(dense, lex, evalset.queries[qid]), kind="stable")]
                 docs = list(dict.fromkeys(searcher.index.chunks[r].article_id for r in order))[:10]
                 rel = evalset.qrels[qid]
                 mrr += next((1 / i for i, d in enumerate(docs, 1) if d in rel), 0.0)

@@ -108,7 +108,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and answers on a BEIR folder."""
     settings = _settings(args)
     encoder = load_encoder(settings.encoder)
-    report = evaluate(args.dir, encoder, settings.index_dir, k=args.k, progress=not args.json or sys.stderr.isatty())
+    progress = not args.json or sys.stderr.isatty()
+    report = evaluate(args.dir, encoder, settings.index_dir, k=args.k, progress=progress, limit=args.limit)
     if args.json:
         _print_json(report)
         return EXIT_OK
@@ -185,6 +186,13 @@ def _positive_k(value: str) -> int:
     return k
 
 
+def _positive_int(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `newsqa` argument parser."""
     parser = argparse.ArgumentParser(prog="newsqa", description="Question answering with citations over Chinese news articles.")
@@ -229,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-k", type=_positive_k, default=10)
+    p.add_argument("--limit", type=_positive_int, default=None, help="evaluate a fixed random sample of N questions")
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("info", parents=[common], help="what the current index holds")

@@ -34,8 +34,15 @@ ABSTAIN_OTHER_LANGUAGE = (
     "Sorry, the corpus does not answer this question. It holds Chinese news: questions are best asked in Chinese."
 )
 
-# Abstain when the best unit (with its article's title and the sentence before it) covers less than this share of
-# the question's term weight. Calibrated with bench/calibrate_abstention.py (docs/quality.md, "Abstention").
+# Answer only when the confidence model (see `confidence`) gives at least MIN_CONFIDENCE. Its weights apply to the
+# evidence of the best unit: term coverage (with its article's title and the sentence before it), the tie of its
+# typed candidate, the best passage's cosine and its margin over the mean of the passages retrieved, whether a
+# typed question found no candidate of its kind, and whether the question is open.
+# Fitted with bench/calibrate_abstention.py (docs/quality.md, "Abstention").
+CONFIDENCE_BIAS = -20.0
+CONFIDENCE_WEIGHTS = {"coverage": 8.0, "tie": 2.0, "dense": 15.0, "dense_gap": 10.0, "typed_missing": -3.0, "open": 0.0}
+MIN_CONFIDENCE = 0.5
+# A follower unit must cover at least this share of the question's term weight.
 MIN_COVERAGE = 0.55
 # A further unit joins the answer only when it scores nearly as well as the best one and answers the question too.
 FOLLOWER_RATIO = 0.75
@@ -48,10 +55,12 @@ RANK_PRIOR = 0.1
 TYPE_WEIGHT = 0.5
 # A candidate is tied to the question when its proximity (question-term weight near it, decaying with distance in
 # characters over PROXIMITY_SCALE) reaches MIN_TIE.
-PROXIMITY_SCALE = 12.0
+PROXIMITY_SCALE = 25.0
+SECONDARY_KIND = 0.8  # a candidate of an accepted but not the asked kind (谁 → an organisation) ties a little less
 MIN_TIE = 0.2
 # Kinds whose questions need a candidate of that kind to be answered at all (a "thing" may be any phrase).
 STRICT_KINDS = frozenset({"person", "org", "place", "time", "quantity"})
+TYPED_THING_TIE = 0.3  # a quoted or proper name near the question's words answers "什么X" before the aligned phrase
 # A question in another language is answered when the best passage's cosine similarity reaches this.
 MIN_DENSE_OTHER_LANGUAGE = 0.84
 MAX_SHORT_CHARS = 30
@@ -221,27 +230,66 @@ def _in_question(span: str, form: QuestionForm) -> bool:
     return normalize(span) in form.text
 
 
+def _coordinated(text: str, mentions: list[Mention], m: Mention) -> Mention:
+    """`m` joined with the mentions of its kind listed with it (新疆法制报、新疆平安网; 张三和李四)."""
+    same = sorted((o for o in mentions if o.kind == m.kind), key=lambda o: o.start)
+    start, end = m.start, m.end
+    grew = True
+    while grew:
+        grew = False
+        for o in same:
+            if o.start >= end and o.start - end <= 1 and text[end : o.start] in ("、", "和", "及", "与", ""):
+                end, grew = o.end, True
+            elif o.end <= start and start - o.end <= 1 and text[o.end : start] in ("、", "和", "及", "与", ""):
+                start, grew = o.start, True
+    return Mention(start, end, m.kind)
+
+
+def _complete(text: str, span: Mention, form: QuestionForm) -> str:
+    """The short answer's words: a count takes the noun the question counts (15个 → 15个方面); a day drops its part
+    of the day when the question asks for a day (12月14日下午 → 12月14日)."""
+    words = text[span.start : span.end].strip()
+    if span.kind == "quantity" and (words.endswith("个") or words[-1:].isdigit()):
+        noun = _head_noun(form)
+        following = text[span.end : span.end + 8]
+        k = following.find(noun) if noun else -1
+        if noun and 0 <= k <= 1:
+            return text[span.start : span.end + k + len(noun)].strip()
+    if span.kind == "time" and re.search(r"[天日号]", form.text[form.wh_start : form.wh_end]):
+        words = re.sub(r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚)$", "", words)
+    return words
+
+
 def _typed_candidate(
     text: str, mentions: list[Mention], form: QuestionForm, weights: dict[str, float], total: float
 ) -> tuple[str | None, float]:
-    """The mention of the asked kind closest to the question's words in `text`, and its proximity."""
-    if form.kind is None or form.kind == "thing":
+    """The mention of an accepted kind closest to the question's words in `text` (the asked kind preferred), and its
+    proximity."""
+    if not form.accepts:
         return None, 0.0
     norm = normalize(text)
     if len(norm) != len(text):
         norm = text.lower()
     positions = _positions(norm, weights)
-    best: tuple[str | None, float] = (None, 0.0)
-    for m in mentions:
-        if m.kind != form.kind:
-            continue
+    head = _head_noun(form) if form.kind == "thing" else None
+    accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
+    best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
+    for m in accepted:
+        if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in mentions):
+            continue  # 新疆 inside 新疆法制报: the whole name answers
         span = text[m.start : m.end].strip()
         if not span or len(span) > MAX_SHORT_CHARS or _in_question(span, form):
             continue
         tie = _proximity(m.start, m.end, positions, weights, total)
-        if tie > best[1]:
-            best = (span, tie)
-    return best
+        primary = m.kind == form.kind or head is not None
+        if tie > best[primary][1]:
+            best[primary] = (m, tie)
+    mention, tie = best[True] if best[True][1] >= MIN_TIE or best[False][0] is None else best[False]
+    if mention is None or tie < MIN_TIE:
+        return None, tie
+    if mention.kind != form.kind:
+        tie *= SECONDARY_KIND
+    return _complete(text, _coordinated(text, mentions, mention), form), tie
 
 
 def _aligned_span(text: str, form: QuestionForm) -> str | None:
@@ -278,8 +326,9 @@ def _head_noun(form: QuestionForm) -> str | None:
     """The noun right after the question word (什么文件 → 文件), or None."""
     if form.wh_start < 0:
         return None
-    terms = tokenize(form.after)
-    return terms[0] if terms and form.after.lstrip().startswith(terms[0]) else None
+    after = form.after.lstrip().lstrip("个项名位种家所条件次")
+    terms = tokenize(after)
+    return terms[0] if terms and after.startswith(terms[0]) else None
 
 
 # ---------------------------------------------------------------- candidate units
@@ -340,8 +389,8 @@ def _candidates(
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
             short, tie = _typed_candidate(text, mentions, form, weights, total)
-            if short is None and form.kind in (None, "thing") and form.wh_start >= 0:
-                short = _aligned_span(text, form)
+            if form.kind == "thing" and (short is None or tie < TYPED_THING_TIE):
+                short = _aligned_span(text, form) or short
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
             found.append(_Unit(hit, text, score, coverage, tie, short))
     return sorted(found, key=lambda c: -c.score)
@@ -375,22 +424,37 @@ def _trim(sentence: str, weights: dict[str, float], total: float, limit: int, ke
     return "".join(clauses[lo : hi + 1])[:limit]
 
 
-def _choose(ranked: list[_Unit], form: QuestionForm) -> list[_Unit]:
-    """The best unit that answers (for a typed question: one holding a tied candidate), and followers that also do."""
-    usable = [u for u in ranked if u.coverage >= MIN_COVERAGE]
+def _best(ranked: list[_Unit], form: QuestionForm) -> tuple[_Unit | None, bool]:
+    """The unit to answer from (for a typed question, the best one holding a tied candidate) and whether a typed
+    question found none."""
+    if not ranked:
+        return None, False
     if form.kind in STRICT_KINDS:
-        usable = [u for u in usable if u.tie >= MIN_TIE]
-    if not usable:
-        return []
-    best = usable[0]
+        tied = [u for u in ranked if u.tie >= MIN_TIE]
+        return (tied[0], False) if tied else (ranked[0], True)
+    return ranked[0], False
+
+
+def confidence(evidence: dict[str, float]) -> float:
+    """Probability that the best unit answers the question: a logistic model over the evidence, fitted by
+    bench/calibrate_abstention.py on the tuning sets (answerable questions, and the same questions with their
+    documents hidden, plus written unanswerable questions)."""
+    z = CONFIDENCE_BIAS + sum(CONFIDENCE_WEIGHTS[name] * evidence.get(name, 0.0) for name in CONFIDENCE_WEIGHTS)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _followers(best: _Unit, ranked: list[_Unit], form: QuestionForm) -> list[_Unit]:
+    """Further units that answer too: only for open questions, and only when nearly as good as the best."""
     chosen = [best]
-    if form.kind in STRICT_KINDS:  # the unit holding the name, date or number answers; more would only dilute it
+    if form.kind in STRICT_KINDS or form.kind == "thing":  # one unit holds the name, date or number
         return chosen
     length = len(best.text)
-    for cand in usable[1:]:
+    for cand in ranked:
+        if cand is best:
+            continue
         if len(chosen) == MAX_SENTENCES or cand.score < FOLLOWER_RATIO * best.score:
             break
-        if length + len(cand.text) <= MAX_ANSWER_CHARS:
+        if cand.coverage >= max(MIN_COVERAGE, FOLLOWER_RATIO * best.coverage) and length + len(cand.text) <= MAX_ANSWER_CHARS:
             chosen.append(cand)
             length += len(cand.text)
     return chosen
@@ -408,7 +472,7 @@ def _dense_units(searcher: Searcher, hits: list[Hit], qvec: np.ndarray | None, f
     sims = vecs @ qvec.reshape(-1)
     out = []
     for (hit, text, mentions), sim in zip(units, sims, strict=True):
-        typed = [text[m.start : m.end] for m in mentions if m.kind == form.kind]
+        typed = [text[m.start : m.end] for m in mentions if m.kind in form.accepts]
         short = typed[0] if len(set(typed)) == 1 else None
         out.append(_Unit(hit, text, float(sim), float(hit.dense), 1.0 if short else 0.0, short))
     return sorted(out, key=lambda u: -u.score)
@@ -428,18 +492,28 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
     total = sum(weights.values())
     dense_best = max((h.dense for h in result.hits), default=0.0)
 
+    dense_mean = float(np.mean([h.dense for h in result.hits])) if result.hits else 0.0
+    chosen: list[_Unit] = []
     if form.chinese:
         ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query))
-        chosen = _choose(ranked, form)
+        best, missing = _best(ranked, form)
+        evidence = {
+            "coverage": best.coverage if best else 0.0,
+            "tie": best.tie if best else 0.0,
+            "dense": dense_best,
+            "dense_gap": dense_best - dense_mean,
+            "typed_missing": float(missing),
+            "open": float(form.kind is None),
+        }
+        evidence["confidence"] = confidence(evidence)
+        if best is not None and evidence["confidence"] >= MIN_CONFIDENCE:
+            chosen = _followers(best, ranked, form)
     else:
         # Lexical matching cannot work across languages: trust dense retrieval when it is confident.
-        ranked = []
+        evidence = {"coverage": 0.0, "tie": 0.0, "dense": dense_best, "dense_gap": dense_best - dense_mean}
         if dense_best >= MIN_DENSE_OTHER_LANGUAGE:
             qvec = searcher.encoder.encode_queries([form.text])[0]
-            ranked = _dense_units(searcher, result.hits, qvec, form)
-        chosen = ranked[:1]
-    top = chosen[0] if chosen else ranked[0] if ranked else None
-    evidence = {"coverage": top.coverage if top else 0.0, "tie": top.tie if top else 0.0, "dense": dense_best}
+            chosen = _dense_units(searcher, result.hits, qvec, form)[:1]
 
     abstained = not chosen
     citations: list[Citation] = []

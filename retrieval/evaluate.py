@@ -1,6 +1,8 @@
 """Evaluation on BEIR-format folders: retrieval quality per mode and answer quality."""
 
 import json
+import random
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from tqdm import tqdm
 from retrieval.answer import answer
 from retrieval.articles import Article, article_from_record
 from retrieval.encoders import Encoder
+from retrieval.entities import ANALYSER
 from retrieval.errors import BadQuery, CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
 from retrieval.search import MODES, Searcher
 from retrieval.store import build_index, corpus_fingerprint, load_index
@@ -28,6 +31,8 @@ class EvalSet:
     queries: dict[str, str]
     answers: dict[str, list[str]] = field(default_factory=dict)
     qrels: dict[str, set[str]] = field(default_factory=dict)
+    #: questions the corpus cannot answer (`"answers": []` and no qrels row): the right reply is an abstention
+    unanswerable: dict[str, str] = field(default_factory=dict)
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -49,10 +54,13 @@ def load_eval_set(folder: Path) -> EvalSet:
     articles = [article_from_record(r, f"doc-{i}") for i, r in enumerate(_jsonl(folder / "corpus.jsonl"))]
     queries: dict[str, str] = {}
     answers: dict[str, list[str]] = {}
+    declared_unanswerable: set[str] = set()
     for r in _jsonl(folder / "queries.jsonl"):
         queries[str(r["_id"])] = str(r["text"])
         if r.get("answers"):
             answers[str(r["_id"])] = [str(a) for a in r["answers"]]
+        elif isinstance(r.get("answers"), list):
+            declared_unanswerable.add(str(r["_id"]))
     qrels: dict[str, set[str]] = {}
     qrels_path = folder / "qrels.tsv"
     if not qrels_path.is_file():
@@ -63,8 +71,62 @@ def load_eval_set(folder: Path) -> EvalSet:
             continue
         if len(parts) >= 2 and (len(parts) < 3 or float(parts[2]) > 0):
             qrels.setdefault(parts[0], set()).add(parts[1])
+    unanswerable = {q: t for q, t in queries.items() if q in declared_unanswerable and q not in qrels}
     queries = {q: t for q, t in queries.items() if q in qrels}
-    return EvalSet(folder.resolve().name, articles, queries, answers, qrels)
+    return EvalSet(folder.resolve().name, articles, queries, answers, qrels, unanswerable)
+
+
+def sample(evalset: EvalSet, limit: int | None, seed: int = 0) -> EvalSet:
+    """At most `limit` questions of each kind (answerable, unanswerable), drawn with a fixed seed."""
+    if not limit:
+        return evalset
+
+    def draw(items: dict[str, str]) -> dict[str, str]:
+        keys = sorted(items)
+        random.Random(seed).shuffle(keys)
+        return {k: items[k] for k in sorted(keys[:limit])}
+
+    return EvalSet(
+        evalset.name, evalset.articles, draw(evalset.queries), evalset.answers, evalset.qrels, draw(evalset.unanswerable)
+    )
+
+
+_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    """CMRC 2018's normalisation: lower case, punctuation and whitespace removed."""
+    return _PUNCTUATION.sub("", text.lower())
+
+
+def _longest_common_substring(a: str, b: str) -> int:
+    best = 0
+    previous = [0] * (len(b) + 1)
+    for ch in a:
+        current = [0] * (len(b) + 1)
+        for j, other in enumerate(b, start=1):
+            if ch == other:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def short_scores(prediction: str | None, golds: list[str]) -> tuple[float, float]:
+    """(exact match, F1) of a short answer against the best gold answer, as CMRC 2018 scores them (None scores 0)."""
+    if not prediction:
+        return 0.0, 0.0
+    pred = _fold(prediction)
+    em = f1 = 0.0
+    for gold in (_fold(g) for g in golds):
+        if not gold or not pred:
+            continue
+        em = max(em, float(pred == gold))
+        common = _longest_common_substring(pred, gold)
+        if common:
+            precision, recall = common / len(pred), common / len(gold)
+            f1 = max(f1, 2 * precision * recall / (precision + recall))
+    return em, f1
 
 
 def eval_searcher(evalset: EvalSet, encoder: Encoder, index_root: Path, progress: bool = True) -> Searcher:
@@ -72,6 +134,8 @@ def eval_searcher(evalset: EvalSet, encoder: Encoder, index_root: Path, progress
     folder = index_root / "eval" / f"{evalset.name}-{corpus_fingerprint(evalset.articles)}"
     try:
         index = load_index(folder, encoder.id, encoder.dim)
+        if index.manifest.get("analyser") != ANALYSER:  # built before the current mention analyser: find them again
+            raise IndexMismatch("mentions of another analyser")
     except (IndexMissing, IndexCorrupt, IndexMismatch):
         build_index(evalset.articles, encoder, folder, progress=progress, cache_dir=index_root / "cache")
         index = load_index(folder, encoder.id, encoder.dim)
@@ -106,7 +170,8 @@ def _retrieval_metrics(searcher: Searcher, evalset: EvalSet, k: int, mode: str, 
 
 def _answer_metrics(searcher: Searcher, evalset: EvalSet, progress: bool) -> dict[str, float]:
     with_gold = [q for q in evalset.queries if q in evalset.answers]
-    contains = abstained = 0
+    contains = abstained = cited = 0
+    em = f1 = 0.0
     for qid in tqdm(with_gold, desc="eval answer", unit="q", disable=not progress):
         try:
             reply = answer(searcher, evalset.queries[qid])
@@ -115,16 +180,46 @@ def _answer_metrics(searcher: Searcher, evalset: EvalSet, progress: bool) -> dic
             continue
         text = "".join(reply.answer.split())
         abstained += reply.abstained
-        contains += any("".join(g.split()) in text for g in evalset.answers[qid] if g.strip())
+        golds = evalset.answers[qid]
+        contains += any("".join(g.split()) in text for g in golds if g.strip())
+        cited += not reply.abstained and bool(evalset.qrels.get(qid, set()) & {c.article_id for c in reply.citations})
+        q_em, q_f1 = short_scores(reply.short_answer, golds)
+        em += q_em
+        f1 += q_f1
     n = max(len(with_gold), 1)
-    return {"gold_in_answer": round(contains / n, 4), "abstained": round(abstained / n, 4)}
+    metrics = {
+        "gold_in_answer": round(contains / n, 4),
+        "abstained": round(abstained / n, 4),
+        "short_em": round(em / n, 4),
+        "short_f1": round(f1 / n, 4),
+        "cited_right": round(cited / n, 4),
+    }
+    if evalset.unanswerable:
+        refused = 0
+        for text in tqdm(evalset.unanswerable.values(), desc="eval abstain", unit="q", disable=not progress):
+            try:
+                refused += answer(searcher, text).abstained
+            except BadQuery:
+                refused += 1
+        # Abstaining is the positive decision: precision = right refusals / all refusals, recall = refusals of the
+        # questions the corpus cannot answer.
+        metrics["abstain_precision"] = round(refused / max(refused + abstained, 1), 4)
+        metrics["abstain_recall"] = round(refused / len(evalset.unanswerable), 4)
+    return metrics
 
 
 def evaluate(
-    folder: Path, encoder: Encoder, index_root: Path, k: int = 10, progress: bool = True, modes: tuple[str, ...] = MODES
+    folder: Path,
+    encoder: Encoder,
+    index_root: Path,
+    k: int = 10,
+    progress: bool = True,
+    modes: tuple[str, ...] = MODES,
+    limit: int | None = None,
 ) -> dict[str, Any]:
-    """Evaluate every mode and the answers on a BEIR folder; returns the `newsqa eval --json` body."""
-    evalset = load_eval_set(folder)
+    """Evaluate every mode and the answers on a BEIR folder (on a fixed sample of `limit` questions, when given);
+    returns the `newsqa eval --json` body."""
+    evalset = sample(load_eval_set(folder), limit)
     searcher = eval_searcher(evalset, encoder, index_root, progress)
     report: dict[str, Any] = {"corpus": len(evalset.articles), "queries": len(evalset.queries), "k": k, "modes": {}}
     for mode in ("bm25", "dense", "hybrid"):

@@ -112,6 +112,19 @@ _COLLOQUIAL = (
     ("多会儿", "什么时候"),
     ("几时", "什么时候"),
 )
+# A role right before "是谁" (院长是谁, 谁是…的负责人) asks for a person; a bare 谁 may be answered by an organisation
+# (根据谁的部署 → 最高人民法院), as 在哪里 may be by an outlet or body (在哪里开设专栏 → 新疆法制报).
+_ROLE = re.compile(
+    r"(?:长|书记|主任|主席|总理|总统|部长|经理|委员|代表|记者|作者|院士|专家|员|者|人|家|手|师|官|冠军|得主|负责人)$"
+)
+_ACCEPTS = {
+    "person": ("person", "org"),
+    "place": ("place", "org"),
+    "org": ("org",),
+    "time": ("time",),
+    "quantity": ("quantity",),
+    "thing": ("thing",),
+}
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _posseg_lock = threading.Lock()
 
@@ -126,6 +139,7 @@ class QuestionForm:
     wh_end: int
     names: tuple[str, ...]  # names of people, places, organisations and things in the question
     chinese: bool  # False for a question without Chinese characters (asked in another language)
+    accepts: tuple[str, ...] = ()  # mention kinds that can answer it, the asked kind first
 
     @property
     def before(self) -> str:
@@ -160,7 +174,7 @@ def analyse_question(question: str) -> QuestionForm:
         for english_kind, english in _ENGLISH_KIND:
             m = english.search(text)
             if m:
-                return QuestionForm(text, english_kind, m.start(), m.end(), names, chinese)
+                return QuestionForm(text, english_kind, m.start(), m.end(), names, chinese, _ACCEPTS.get(english_kind, ()))
         return QuestionForm(text, None, -1, -1, names, chinese)
     for pattern_kind, pattern in _KIND_PATTERNS:
         m = pattern.search(text)
@@ -172,5 +186,9 @@ def analyse_question(question: str) -> QuestionForm:
             kind = "thing"
         if kind == "thing" and word == "什么" and re.match(r"什么(?:人|职务)", text[m.start() :]):
             kind = "person" if text[m.start() :].startswith("什么人") else "thing"
-        return QuestionForm(text, kind, m.start(), m.end(), names, chinese)
+        accepts = _ACCEPTS.get(kind or "", ())
+        around = (text[: m.start()].rstrip("的是"), text[m.end() :].strip("?？。!！的 "))
+        if kind == "person" and any(_ROLE.search(part) for part in around):
+            accepts = ("person",)
+        return QuestionForm(text, kind, m.start(), m.end(), names, chinese, accepts)
     return QuestionForm(text, None, -1, -1, names, chinese)

@@ -23,6 +23,7 @@ CANDIDATES = 100  # per retriever, before fusion
 # Fusion (see README, "How hybrid search is tuned"): each retriever's scores over the candidate pool are
 # standardised (z-scores), then mixed. The weights were chosen on data with `newsqa eval`.
 DENSE_WEIGHT = 0.6
+SHORT_QUERY_TERMS, SHORT_QUERY_DENSE_WEIGHT = 5, 0.8
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,19 @@ def one_openmp_thread() -> Iterator[None]:
         faiss.omp_set_num_threads(before)
 
 
-def fuse_scores(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = DENSE_WEIGHT) -> np.ndarray:
-    """Fused relevance of candidates from their dense (cosine) and BM25 scores."""
+def dense_weight_for(query: str) -> float:
+    """The dense retriever's share for `query`: larger for short keyword queries, where few terms leave BM25 little
+    to go on (real search queries), than for full questions written against a text (CMRC)."""
+    return SHORT_QUERY_DENSE_WEIGHT if len(set(tokenize(query))) < SHORT_QUERY_TERMS else DENSE_WEIGHT
+
+
+def fuse_scores(
+    dense: np.ndarray, lexical: np.ndarray, dense_weight: float | None = None, query: str | None = None
+) -> np.ndarray:
+    """Fused relevance of candidates from their dense (cosine) and BM25 scores (the weight from `query`, unless
+    given)."""
+    if dense_weight is None:
+        dense_weight = dense_weight_for(query) if query is not None else DENSE_WEIGHT
     if not lexical.any():  # no query term occurs anywhere: BM25 has nothing to add
         return _zscores(dense)
     return dense_weight * _zscores(dense) + (1 - dense_weight) * _zscores(lexical)
@@ -228,7 +240,7 @@ class Searcher:
         else:
             assert qvec is not None
             rows, dense, lex = self.candidates(query, qvec, n, mask)
-            scores = fuse_scores(dense, lex)
+            scores = fuse_scores(dense, lex, query=query)
         order = np.argsort(-scores, kind="stable")[:k]
         hits = [self._hit(rank, int(rows[i]), float(scores[i]), float(dense[i])) for rank, i in enumerate(order, start=1)]
         t3 = time.perf_counter()
