@@ -15,8 +15,9 @@ def _byline(source: str | None, date: str | None) -> str:
 
 
 def render_text(reply: Answer) -> str:
-    """An answer for a terminal: the text with [n] markers, then the numbered sources."""
-    lines = [reply.answer, ""]
+    """An answer for a terminal: the short answer first, the text with [n] markers, then the numbered sources."""
+    lines = [f"答：{reply.short_answer}", ""] if reply.short_answer and not reply.abstained else []
+    lines += [reply.answer, ""]
     lines.append("最接近的段落：" if reply.abstained else "来源：")
     for c in reply.citations:
         lines.append(f"[{c.n}] {c.title}（{_byline(c.source, c.date)}）")
@@ -202,8 +203,10 @@ def _source_lines(citations: list[Citation]) -> list[str]:
 
 def render_telegram(reply: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     """An answer as Telegram HTML messages: the text with [n] markers, then the numbered sources (title linked to the
-    original, outlet, date); an abstention says so and lists the nearest sources. Split to fit `limit`."""
-    lines = [escape_html(reply.answer)]
+    original, outlet, date), the short answer first in bold; an abstention says so and lists the nearest sources.
+    Split to fit `limit`."""
+    lines = [f"<b>{escape_html(reply.short_answer)}</b>", ""] if reply.short_answer and not reply.abstained else []
+    lines.append(escape_html(reply.answer))
     if reply.citations:
         lines.append("")
         lines.append("<b>最接近的来源</b>（可能有帮助，但不足以回答这个问题）：" if reply.abstained else "<b>来源</b>")

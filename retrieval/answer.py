@@ -272,6 +272,7 @@ def _typed_candidate(
         norm = text.lower()
     positions = _positions(norm, weights)
     head = _head_noun(form) if form.kind == "thing" else None
+    unit_noun = _head_noun(form) if form.kind == "quantity" else None
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
     best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
     for m in accepted:
@@ -281,6 +282,8 @@ def _typed_candidate(
         if not span or len(span) > MAX_SHORT_CHARS or _in_question(span, form):
             continue
         tie = _proximity(m.start, m.end, positions, weights, total)
+        if unit_noun and unit_noun in span and unit_noun in weights:  # 多少公里 → 361.3公里 holds the unit asked for
+            tie = min(1.0, tie + weights[unit_noun] / total)
         primary = m.kind == form.kind or head is not None
         if tie > best[primary][1]:
             best[primary] = (m, tie)

@@ -125,6 +125,20 @@ _ACCEPTS = {
     "quantity": ("quantity",),
     "thing": ("thing",),
 }
+# A query without a question word often ends in the attribute it asks for (电锅炉价格, 韩国全称, 保时捷总部).
+_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "quantity",
+        re.compile(
+            "(?:价格|价钱|多钱|费用|票房|总分|分数|熔点|沸点|长度|宽度|高度|厚度|重量|面积|人口|距离|年龄|身高|体重|寿命|速度"
+            "|温度|比重|密度|排量|功率|工资|薪资|收入|市值|销量|产量|得分|金额|押金|学费|数量|规模|海拔|票价)$"
+        ),
+    ),
+    ("time", re.compile("(?:时间|日期|年份|生日|上映时间|开通时间|发射时间)$")),
+    ("place", re.compile("(?:地址|位置|总部|所在地|产地|出处|发源地)$")),
+    ("person", re.compile("(?:作者|导演|主演|老板|创始人|董事长|主持人|演员|歌手|院长|书记|市长|主席|总裁|校长)(?:是)?$")),
+    ("thing", re.compile("(?:全称|简称|原名|英文|学名|别名|名称)$")),
+)
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _posseg_lock = threading.Lock()
 
@@ -186,9 +200,16 @@ def analyse_question(question: str) -> QuestionForm:
             kind = "thing"
         if kind == "thing" and word == "什么" and re.match(r"什么(?:人|职务)", text[m.start() :]):
             kind = "person" if text[m.start() :].startswith("什么人") else "thing"
+        if kind == "thing" and text[: m.start()].endswith("叫") and _ROLE.search(text[: m.start() - 1].rstrip("的")):
+            kind = "person"  # 院长叫什么 asks for a name
         accepts = _ACCEPTS.get(kind or "", ())
         around = (text[: m.start()].rstrip("的是"), text[m.end() :].strip("?？。!！的 "))
         if kind == "person" and any(_ROLE.search(part) for part in around):
             accepts = ("person",)
         return QuestionForm(text, kind, m.start(), m.end(), names, chinese, accepts)
+    bare = text.rstrip("?？。!！ ")
+    for attribute_kind, attribute in _ATTRIBUTES:
+        m = attribute.search(bare)
+        if m:  # the attribute stands where a question word would: 电锅炉价格 ≈ 电锅炉价格是多少
+            return QuestionForm(text, attribute_kind, m.end(), m.end(), names, chinese, _ACCEPTS[attribute_kind])
     return QuestionForm(text, None, -1, -1, names, chinese)

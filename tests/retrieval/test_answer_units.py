@@ -1,0 +1,116 @@
+"""Answer units, question typing, short answers and typed abstention: rules on small texts, and the real analyser,
+encoder and index on the seed corpus."""
+
+import pytest
+
+from retrieval.answer import ABSTAIN_OTHER_LANGUAGE, ABSTAIN_TEXT, _unit_spans, answer
+from retrieval.entities import find_mentions, pattern_mentions
+from retrieval.evaluate import short_scores
+from retrieval.questions import analyse_question
+from retrieval.search import Searcher
+
+
+def _units(text: str) -> list[str]:
+    return [text[s:e] for s, e in _unit_spans(text)]
+
+
+def test_a_quotation_keeps_its_speaker_after_it() -> None:
+    text = "会议强调了三点。“我们要当好群众的贴心人。把小事办好。”县检察院检察长李明说。随后进行了分组讨论。"
+    assert _units(text) == [
+        "会议强调了三点。",
+        "“我们要当好群众的贴心人。把小事办好。”县检察院检察长李明说。",
+        "随后进行了分组讨论。",
+    ]
+
+
+def test_a_quotation_keeps_its_speaker_before_it() -> None:
+    text = "李明说：“第一句话。第二句话！”\n下一段开始了。"
+    assert _units(text) == ["李明说：“第一句话。第二句话！”", "下一段开始了。"]
+
+
+def test_a_new_paragraph_never_joins_an_open_quotation() -> None:
+    text = "他说：“这一句没有闭合。\n新的段落。"
+    assert _units(text) == ["他说：“这一句没有闭合。", "新的段落。"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("自治区高院院长是谁", "person"),
+        ("高院院长叫啥", "person"),
+        ("会商会是哪天开的", "time"),
+        ("形成了多少项会商事项", "quantity"),
+        ("在哪里开设了专栏", "place"),
+        ("哪个单位牵头", "org"),
+        ("开展了什么行动", "thing"),
+        ("为什么要加强协作", None),
+        ("电锅炉价格", "quantity"),
+        ("Who chairs the meeting?", "person"),
+    ],
+)
+def test_question_kinds(question: str, kind: str | None) -> None:
+    assert analyse_question(question).kind == kind
+
+
+def test_a_role_before_who_asks_for_a_person_not_a_body() -> None:
+    assert analyse_question("检察院检察长是谁").accepts == ("person",)
+    assert analyse_question("根据谁的部署起草的").accepts == ("person", "org")
+
+
+def test_the_analyser_keeps_names_whole() -> None:
+    text = "自治区高院院长迪里夏提·沙依木、自治区检察院检察长高继明出席会议。"
+    found = {(text[m.start : m.end], m.kind) for m in find_mentions(text)}
+    assert {("迪里夏提·沙依木", "person"), ("高继明", "person"), ("自治区高院", "org")} <= found
+
+
+def test_patterns_find_numbers_with_units_dates_and_quoted_names() -> None:
+    text = "2024年4月25日发射，全程约361.3公里，开展“百日行动”，费用2万以上。"
+    found = {text[m.start : m.end] for m in pattern_mentions(text)}
+    assert {"2024年4月25日", "约361.3公里", "百日行动", "2万以上"} <= found
+
+
+def test_short_answer_scores_follow_cmrc() -> None:
+    assert short_scores("高继明", ["高继明"]) == (1.0, 1.0)
+    assert short_scores("12月14日下午", ["12月14日"])[1] == pytest.approx(2 * (6 / 8) / (6 / 8 + 1))
+    assert short_scores(None, ["x"]) == (0.0, 0.0)
+    assert short_scores("“百日行动”", ["百日行动"]) == (1.0, 1.0)
+
+
+def test_a_person_question_gets_the_name_as_short_answer(searcher: Searcher) -> None:
+    reply = answer(searcher, "自治区司法厅的党委书记叫什么？")
+    assert not reply.abstained and reply.short_answer == "张秀成"
+    assert reply.short_answer in reply.answer
+
+
+def test_a_quoted_answer_comes_with_its_speaker(searcher: Searcher) -> None:
+    reply = answer(searcher, "王勇说检察机关要继续当好稳企安商的什么角色？")
+    assert not reply.abstained
+    assert "老娘舅" in reply.answer and "王勇说" in reply.answer
+    assert not reply.answer.startswith("昌吉州检察院党组成员")  # never the bare attribution alone
+
+
+def test_an_open_question_has_no_short_answer(searcher: Searcher) -> None:
+    reply = answer(searcher, "高继明认为两院应该怎样加强协作？")
+    assert not reply.abstained and reply.short_answer is None
+
+
+def test_a_typed_question_about_a_body_mentioned_only_in_passing_abstains(searcher: Searcher) -> None:
+    # 最高人民检察院 appears once, in passing; nothing in the corpus says who heads it.
+    reply = answer(searcher, "最高人民检察院的检察长是谁？")
+    assert reply.abstained and reply.answer == ABSTAIN_TEXT and reply.short_answer is None
+
+
+def test_traditional_script_behaves_exactly_like_simplified(searcher: Searcher) -> None:
+    simplified = answer(searcher, "福海县司法局党组书记是谁？")
+    traditional = answer(searcher, "福海縣司法局黨組書記是誰？")
+    assert (traditional.answer, traditional.short_answer, traditional.abstained) == (
+        simplified.answer,
+        simplified.short_answer,
+        simplified.abstained,
+    )
+    assert simplified.short_answer == "黄新艳"
+
+
+def test_an_unanswerable_question_in_english_is_refused_in_both_languages(searcher: Searcher) -> None:
+    reply = answer(searcher, "What is the population of Paris?")
+    assert reply.abstained and reply.answer == ABSTAIN_OTHER_LANGUAGE
