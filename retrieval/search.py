@@ -23,7 +23,10 @@ CANDIDATES = 100  # per retriever, before fusion
 # Fusion (see README, "How hybrid search is tuned"): each retriever's scores over the candidate pool are
 # standardised (z-scores), then mixed. The weights were chosen on data with `newsqa eval`.
 DENSE_WEIGHT = 0.6
-SHORT_QUERY_TERMS, SHORT_QUERY_DENSE_WEIGHT = 5, 0.8
+# Queries shorter than SHORT_QUERY_CHARS (typed keywords: 非洲气候带, 保时捷总部在哪) lean on dense retrieval more.
+# Chosen with bench/tune_fusion.py on cmrc2018-train and dureader-robust-train-sample: the only rule measured that
+# beats both single retrievers on both (docs/quality.md, "Fusion").
+SHORT_QUERY_CHARS, SHORT_QUERY_DENSE_WEIGHT = 12, 0.8
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def one_openmp_thread() -> Iterator[None]:
 def dense_weight_for(query: str) -> float:
     """The dense retriever's share for `query`: larger for short keyword queries, where few terms leave BM25 little
     to go on (real search queries), than for full questions written against a text (CMRC)."""
-    return SHORT_QUERY_DENSE_WEIGHT if len(set(tokenize(query))) < SHORT_QUERY_TERMS else DENSE_WEIGHT
+    return SHORT_QUERY_DENSE_WEIGHT if len(query.strip()) < SHORT_QUERY_CHARS else DENSE_WEIGHT
 
 
 def fuse_scores(
