@@ -55,8 +55,9 @@ def _row(searcher: Searcher, question: str, relevant: set[str]) -> tuple[list[fl
     if "confidence" not in probe.evidence:  # another language: decided by dense similarity alone
         return None
     features = [probe.evidence.get(name, 0.0) for name in FEATURES]
-    right = bool(probe.citations) and probe.citations[0].article_id in relevant
-    return features, int(right), probe.evidence["confidence"] >= bar
+    right = not probe.abstained and probe.citations[0].article_id in relevant
+    # A typed question with no candidate of its kind abstains whatever the model says (see answer._best).
+    return features, int(right), not probe.abstained and probe.evidence["confidence"] >= bar
 
 
 def collect(folder: Path, limit: int | None) -> list[tuple[list[float], int, bool]]:
