@@ -1,0 +1,66 @@
+"""Write the project's own answer sets as BEIR folders: build/eval/own-tune and build/eval/own-holdout.
+
+The questions (eval/answers/questions.jsonl) were written the way people type them — short, colloquial, traditional
+script, English, near misses and questions the corpus cannot answer — over the two seed articles and the April 2024
+articles of the news corpus. The news text belongs to CCTV and is never committed: the corpus is assembled here from
+../shared/corpora/xwlb-news.jsonl.gz. Each answerable question's gold strings are checked to occur in its article.
+
+usage: python -m bench.own_sets [NEWS.jsonl.gz] [OUT_DIR]
+"""
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+from retrieval.articles import load_articles
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "eval" / "answers" / "questions.jsonl"
+DEFAULT_NEWS = ROOT.parent / "shared" / "corpora" / "xwlb-news.jsonl.gz"
+MONTH = "2024-04"
+
+
+def corpus(news: Path) -> list[dict[str, str]]:
+    """The seed articles (as ingested) and the month's news articles, as BEIR corpus rows."""
+    rows = [
+        {"_id": a.id, "title": a.title, "text": a.text, "date": a.date or "", "source": a.source or "", "url": a.url or ""}
+        for a in load_articles([ROOT / "seeds"]).articles
+    ]
+    with gzip.open(news, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row.get("date", "").startswith(MONTH):
+                keys = ("title", "text", "date", "source", "url")
+                rows.append({"_id": row["id"], **{k: row.get(k) or "" for k in keys}})
+    return rows
+
+
+def main() -> None:
+    news = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_NEWS
+    out_root = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "build" / "eval"
+    docs = corpus(news)
+    texts = {d["_id"]: d["text"] for d in docs}
+    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for q in questions:
+        if q["article_id"] is not None and not all(g in texts.get(q["article_id"], "") for g in q["answers"]):
+            raise SystemExit(f"{q['id']}: a gold answer is not in article {q['article_id']}")
+    for half in ("tune", "holdout"):
+        folder = out_root / f"own-{half}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
+            for d in docs:
+                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+        mine = [q for q in questions if q["half"] == half]
+        with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
+            for q in mine:
+                fh.write(json.dumps({"_id": q["id"], "text": q["text"], "answers": q["answers"]}, ensure_ascii=False) + "\n")
+        with open(folder / "qrels.tsv", "w", encoding="utf-8") as fh:
+            fh.write("query-id\tcorpus-id\tscore\n")
+            fh.writelines(f"{q['id']}\t{q['article_id']}\t1\n" for q in mine if q["article_id"] is not None)
+        answerable = sum(q["article_id"] is not None for q in mine)
+        print(f"{folder}: {len(docs)} documents, {answerable} answerable and {len(mine) - answerable} unanswerable questions")
+
+
+if __name__ == "__main__":
+    main()
