@@ -2,11 +2,13 @@
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from retrieval.answer import Answer, answer
 from retrieval.articles import Article
+from retrieval.conversation import Turn
 from retrieval.encoders import Encoder, load_encoder
 from retrieval.errors import IndexMissing, NewsqaError, NotFound
 from retrieval.search import Filters, Searcher, SearchResult
@@ -84,9 +86,9 @@ class Engine:
             raise IndexMissing(self.error or 'no index loaded: run "newsqa index" first')
         return searcher
 
-    def answer(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
-        """Answer a question with citations (see retrieval.answer)."""
-        return answer(self.searcher, question, k=k, filters=filters)
+    def answer(self, question: str, k: int = 5, filters: Filters | None = None, history: Sequence[Turn] | None = None) -> Answer:
+        """Answer a question with citations, a follow-up read against `history` (see retrieval.answer)."""
+        return answer(self.searcher, question, k=k, filters=filters, history=history)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """Ranked passages (see retrieval.search)."""

@@ -1,0 +1,168 @@
+"""Follow-up questions: rewrite "他在会上强调了什么？" into "高继明在会上强调了什么？" from the turns before it.
+
+Rules only, deterministic and explainable (no extra model call): a question is a follow-up when it leans on the
+conversation — a pronoun or demonstrative (他/她/它/他们, 该/此/其, 这个/那个, 上述, 这家…) or an ellipsis ("那X呢？",
+"还有呢？", "为什么？", "具体说说", a bare "是哪天？"). Anything else stands on its own and is left exactly as it is,
+so a change of topic is never dragged back. The words put in come from the previous turn: its short answer first
+(the person or thing the answer named), then the names in its question, then its question's topic.
+"""
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import jieba.posseg
+
+from retrieval.questions import analyse_question
+from retrieval.tokens import normalize
+
+MAX_TURNS = 10
+
+_PERSON_PRONOUN = re.compile(r"他们|她们|他|她|此人|该人|这位|那位|对方")
+_THING_PRONOUN = re.compile(r"它们|它|该|此|其|这个|那个|这家|那家|这项|那项|这次|此次|上述|这些|那些|这里|那里|当地")
+_ELLIPSIS_THAT = re.compile(r"^(?:那|那么|那个)?(?P<x>.{1,20}?)(?:呢|的呢)[?？。!！]*$")
+_BARE_FOLLOW_UP = re.compile(
+    r"^(?:还有呢|还有吗|然后呢|后来呢|为什么|为啥|为何|怎么回事|具体说说|具体呢|详细说说|展开说说|说详细点)[?？。!！]*$"
+)
+_NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange: the question as asked, the answer text, and (when known) its short answer and the
+    articles it cited."""
+
+    question: str
+    answer: str
+    short_answer: str | None = None
+    standalone_question: str | None = None
+    article_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """The standalone form of a question, and why (`reason` is empty when the question stands on its own)."""
+
+    question: str
+    reason: str = ""
+    #: articles of the previous answer: retrieval prefers them when the rewrite had to guess
+    prefer_articles: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def rewritten(self) -> bool:
+        """True when the question was changed."""
+        return bool(self.reason)
+
+
+def _names(text: str) -> list[str]:
+    with _lock:  # jieba's lazy initialisation is not thread-safe
+        words = [(w.word, w.flag) for w in jieba.posseg.cut(normalize(text))]
+    return [w for w, tag in words if tag in _NAME_TAGS and len(w) >= 2]
+
+
+def _topic(turn: Turn) -> str:
+    """What the previous turn was about: its question's names, or its question without the question word."""
+    asked = turn.standalone_question or turn.question
+    names = _names(asked)
+    if names:
+        return "".join(dict.fromkeys(names))
+    form = analyse_question(asked)
+    return form.before.strip() or asked.rstrip("?？。!！ ")
+
+
+def _referent(turn: Turn, person: bool) -> str | None:
+    """The words a pronoun stands for: the previous short answer when the previous question asked for a person (for
+    他/她) or anything else (for 它/该), else the names of the previous question."""
+    asked = turn.standalone_question or turn.question
+    kind = analyse_question(asked).kind
+    if turn.short_answer and (kind == "person" if person else kind in ("org", "place", "thing")):
+        return turn.short_answer
+    names = _names(asked)
+    if person:
+        people = [n for n in names if _is_person(n, asked)]
+        return people[0] if people else (turn.short_answer if kind == "person" else None)
+    return names[0] if names else _topic(turn)
+
+
+def _is_person(name: str, text: str) -> bool:
+    with _lock:
+        return any(w.word == name and w.flag == "nr" for w in jieba.posseg.cut(normalize(text)))
+
+
+def _counterpart(asked: str, x: str) -> str | None:
+    """The word of the previous question that `x` replaces: a name of it, preferably one ending like `x` (那检察院呢 →
+    高院, 那神舟十七号呢 → 神舟十六号)."""
+    with _lock:
+        words = [(w.word, w.flag) for w in jieba.posseg.cut(asked)]
+    same_end = [w for w, _ in words if len(w) >= 2 and w[-1] == x[-1] and w != x]
+    if same_end:
+        return same_end[0]
+    names = [w for w, tag in words if tag in _NAME_TAGS and len(w) >= 2]
+    return names[0] if names else None
+
+
+_PHRASE_START = re.compile(r"[的在和与是了把被对从向为，,、：:“”\s]")
+
+
+def _phrase_ending(asked: str, ch: str) -> str | None:
+    """The phrase of the previous question that ends in `ch`, for "该所" / "该院" (伯西热克派出所组建了… → 伯西热克派出所)."""
+    i = asked.find(ch)
+    if i < 1:
+        return None
+    start = max((m.end() for m in _PHRASE_START.finditer(asked, 0, i)), default=0)
+    phrase = asked[start : i + 1]
+    return phrase if 2 <= len(phrase) <= 15 else None
+
+
+def _substitute(q: str, start: int, end: int, referent: str) -> str:
+    """`q` with the pronoun at [start, end) replaced by `referent` (该所 → 伯西热克派出所, not …派出所所)."""
+    if end < len(q) and referent.endswith(q[end]):
+        end += 1
+    return q[:start] + referent + q[end:]
+
+
+def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
+    """The standalone form of `question` given the earlier turns (oldest first)."""
+    q = question.strip()
+    if not history or not q:
+        return Rewrite(q)
+    last = history[-1]
+    previous = last.standalone_question or last.question
+    prefer = last.article_ids
+
+    if _BARE_FOLLOW_UP.match(q):
+        # "为什么？" / "还有呢？": the same subject, asked again in the new way.
+        word = q.rstrip("?？。!！")
+        asked = previous.rstrip("?？。!！ ")
+        standalone = f"{_topic(last)}{word}？" if word in ("为什么", "为啥", "为何", "怎么回事") else f"{asked}？"
+        return Rewrite(standalone, f"接着上一问：{previous}", prefer)
+
+    m = _ELLIPSIS_THAT.match(q)
+    if m and not analyse_question(q).accepts and len(q) <= 24:
+        # "那神舟十七号呢？": the previous question, about X instead.
+        x = m.group("x").strip()
+        asked = previous.rstrip("?？。!！ ")
+        target = _counterpart(asked, x)
+        standalone = asked.replace(target, x, 1) if target else f"{x}{asked}"
+        return Rewrite(f"{standalone}？", f"把上一问的对象换成“{x}”", prefer)
+
+    found = _PERSON_PRONOUN.search(q)
+    if found:
+        referent = _referent(last, person=True)
+        if referent:
+            return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
+    found = _THING_PRONOUN.search(q)
+    if found and not (found.group() == "其" and found.start() > 0 and q[found.start() - 1] in "尤极"):
+        following = q[found.end() : found.end() + 1]
+        referent = _phrase_ending(previous, following) if following else None
+        referent = referent or _referent(last, person=False)
+        if referent:
+            return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
+
+    form = analyse_question(q)
+    if form.accepts and len(normalize(form.content).strip(" ?？。")) <= 2:
+        # "是哪天？" / "多少钱？": only a question word; the subject is the previous one.
+        return Rewrite(f"{_topic(last)}{q}", f"接着上一问：{previous}", prefer)
+    return Rewrite(q)
