@@ -1,4 +1,4 @@
-"""`newsqa` command line: index, remove, ask, search, eval, info, serve, bot."""
+"""`newsqa` command line: index, remove, ask, chat, search, eval, info, serve, bot."""
 
 import argparse
 import json
@@ -12,11 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.render import render_hits_text, render_text
+from retrieval.answer import MAX_HISTORY
 from retrieval.articles import load_articles
+from retrieval.conversation import Turn
 from retrieval.distributed import ray_embedder
 from retrieval.encoders import load_encoder
 from retrieval.engine import Engine
-from retrieval.errors import CorpusError, NewsqaError
+from retrieval.errors import BadQuery, CorpusError, NewsqaError
 from retrieval.evaluate import evaluate
 from retrieval.search import MODES, Filters
 from retrieval.settings import Settings
@@ -92,6 +94,53 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         print(render_text(reply))
     return EXIT_OK
+
+
+def _read_question(prompt: str, interactive: bool) -> str | None:
+    """The next question: with line editing and history on a terminal, a plain line over a pipe; None at the end."""
+    if interactive:
+        try:
+            return input(prompt)
+        except EOFError:
+            print()
+            return None
+    line = sys.stdin.readline()
+    return None if line == "" else line.rstrip("\n")
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A conversation in the terminal: follow-up questions are read against the turns before (/new, /quit, Ctrl-D)."""
+    engine = _engine(args)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+
+        print("newsqa 对话：直接提问，可以追问（如“他呢？”）。/new 开始新对话，/quit 或 Ctrl-D 退出。")
+    history: list[Turn] = []
+    while True:
+        line = _read_question("问> ", interactive)
+        if line is None:
+            return EXIT_OK
+        question = line.strip()
+        if not question:
+            continue
+        if question in ("/quit", "/exit", "/q"):
+            return EXIT_OK
+        if question == "/new":
+            history.clear()
+            print("（新对话）\n")
+            continue
+        try:
+            reply = engine.answer(question, k=args.k, filters=_filters(args), history=history)
+        except BadQuery as exc:  # one bad question does not end the conversation
+            print(f"newsqa: {exc}\n", file=sys.stderr)
+            continue
+        if reply.standalone_question and reply.standalone_question != reply.question:
+            print(f"理解为：{reply.standalone_question}")
+        print(render_text(reply) + "\n", flush=True)
+        ids = tuple(dict.fromkeys(c.article_id for c in reply.citations)) if not reply.abstained else ()
+        history.append(Turn(question, reply.answer, reply.short_answer, reply.standalone_question, ids))
+        del history[:-MAX_HISTORY]
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -225,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the /v1/ask JSON body")
     p.add_argument("-k", type=_positive_k, default=5, help="passages to draw the answer from (default 5)")
     p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("chat", parents=[common, filters], help="a conversation: follow-up questions understood")
+    p.add_argument("-k", type=_positive_k, default=5, help="passages to draw each answer from (default 5)")
+    p.set_defaults(run=cmd_chat)
 
     p = sub.add_parser("search", parents=[common, filters], help="ranked passages for a query")
     p.add_argument("query")

@@ -27,6 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.limits import RateLimiter
 from bot.logs import configure_logging, request_id_var
 from retrieval import __version__
+from retrieval.answer import MAX_HISTORY
+from retrieval.conversation import Turn
 from retrieval.engine import Engine
 from retrieval.errors import BadQuery, IndexMissing, NewsqaError, NotFound
 from retrieval.search import Filters
@@ -59,6 +61,17 @@ class FiltersIn(BaseModel):
     date_to: IsoDate | None = Field(None, description="latest publication date, YYYY-MM-DD", examples=["2023-12-31"])
 
 
+MAX_TURN_ANSWER_CHARS = 5_000
+
+
+class TurnIn(BaseModel):
+    """One earlier exchange of the conversation, as the client showed it."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    answer: Annotated[str, StringConstraints(max_length=MAX_TURN_ANSWER_CHARS)]
+
+
 class AskIn(BaseModel):
     """A question to answer from the corpus."""
 
@@ -69,6 +82,11 @@ class AskIn(BaseModel):
     question: Question = Field(description="the question, in Chinese (1–500 characters after stripping)")
     k: int = Field(5, ge=1, le=MAX_K, description="passages to draw the answer from")
     filters: FiltersIn | None = None
+    history: list[TurnIn] | None = Field(
+        None,
+        max_length=MAX_HISTORY,
+        description="up to 10 earlier turns of the conversation, oldest first; a follow-up (他呢？) is read against them",
+    )
 
 
 class CitationOut(BaseModel):
@@ -476,7 +494,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         """Answer a question with numbered citations, or say that the corpus does not contain the answer."""
         check_question(body.question)
         filters = filters_of(body.filters, prefix="filters.")
-        reply = await to_thread.run_sync(lambda: engine.answer(body.question, k=body.k, filters=filters))
+        history = [Turn(t.question, t.answer) for t in body.history or ()]
+        reply = await to_thread.run_sync(lambda: engine.answer(body.question, k=body.k, filters=filters, history=history))
         data = reply.to_dict()
         if not (stream or "text/event-stream" in request.headers.get("accept", "")):
             return JSONResponse(data)

@@ -469,12 +469,12 @@ def confidence(evidence: dict[str, float]) -> float:
 
 def _followers(best: _Unit, ranked: list[_Unit], form: QuestionForm) -> list[_Unit]:
     """Further units that answer too: nearly as good as the best, covering the question, and for a typed question
-    holding a candidate of its kind close to the question's words."""
+    giving the same short answer."""
     chosen = [best]
     length = len(best.text)
     for cand in ranked:
-        if cand is best or (form.kind in STRICT_KINDS and cand.tie < max(MIN_TIE, FOLLOWER_RATIO * best.tie)):
-            continue
+        if cand is best or (form.kind in STRICT_KINDS and (cand.short != best.short or cand.tie < MIN_TIE)):
+            continue  # a typed question's further unit must say the same name, date or number
         if len(chosen) == MAX_SENTENCES or cand.score < FOLLOWER_RATIO * best.score:
             break
         if cand.coverage >= MIN_COVERAGE and length + len(cand.text) <= MAX_ANSWER_CHARS:

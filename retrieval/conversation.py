@@ -123,12 +123,56 @@ def _substitute(q: str, start: int, end: int, referent: str) -> str:
     return q[:start] + referent + q[end:]
 
 
+_KIND_TAGS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "thing": ("nz",)}
+_MARKER = re.compile(r"\[\d+\]")
+_DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:·[\u4e00-\u9fff]{1,8})+")
+
+
+def _short_from_text(question: str, answer: str) -> str | None:
+    """The answer's named subject when a client sent only the text (HTTP history): the first name of the kind the
+    question asked for, closest after the question's last words (院长是谁 → the name after 院长)."""
+    form = analyse_question(question)
+    tags = _KIND_TAGS.get(form.kind or "")
+    if not tags or not answer:
+        return None
+    text = _MARKER.sub("", answer)
+    with _lock:
+        words = [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+    anchor = form.before.rstrip("是的叫 ")[-2:]
+    position = text.find(anchor) if anchor else -1
+    offset = 0
+    best: tuple[int, str] | None = None
+    for word, tag in words:
+        if tag in tags and len(word) >= 2 and word not in form.text:
+            distance = abs(offset - position) if position >= 0 else offset
+            if best is None or distance < best[0]:
+                best = (distance, word)
+        offset += len(word)
+    if best is None:
+        return None
+    # jieba cuts transliterated names at the middle dot (迪里夏 / 提 / · / 沙依木): take the whole name.
+    m = _DOTTED_NAME.match(text, max(text.find(best[1]), 0))
+    return m.group() if m and m.group().startswith(best[1]) else best[1]
+
+
+def standalone_history(history: Sequence[Turn]) -> list[Turn]:
+    """The turns with their standalone questions and short answers filled in where a client left them out."""
+    done: list[Turn] = []
+    for turn in history:
+        standalone = turn.standalone_question or rewrite(turn.question, done).question
+        short = turn.short_answer or _short_from_text(standalone, turn.answer)
+        done.append(Turn(turn.question, turn.answer, short, standalone, turn.article_ids))
+    return done
+
+
 def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
     """The standalone form of `question` given the earlier turns (oldest first)."""
     q = question.strip()
     if not history or not q:
         return Rewrite(q)
     last = history[-1]
+    if last.short_answer is None or last.standalone_question is None:
+        last = standalone_history(history)[-1]
     previous = last.standalone_question or last.question
     prefer = last.article_ids
 
