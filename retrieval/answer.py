@@ -76,6 +76,10 @@ PREFER_BONUS = 0.5  # fused-score bonus (z units) for the previous answer's arti
 HEAD_NOUN_WEIGHT = 0.5
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_ADMIN_PREFIX = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:自治区|省|市|县|州|区|旗|盟)(?=[\u4e00-\u9fff])")
+_NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?、\n（(）)]")
 _OPEN_QUOTES = "“「『"
 _CLOSE_QUOTES = "”」』"
@@ -247,6 +251,33 @@ def _proximity(start: int, end: int, positions: list[tuple[int, int, str]], weig
     return min(1.0, sum(nearest.values()) / total) if total > 0 else 0.0
 
 
+def _cn_to_int(text: str) -> int | None:
+    """A Chinese numeral under 1,000 as a number (十九 → 19, 一百三十六 → 136), else None."""
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in "十百":
+            total += (digit if digit is not None else 1) * (10 if ch == "十" else 100)
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def _arabic(text: str) -> str:
+    """`text` with Chinese numerals written in digits, so 第二十八届 and 第28届 compare equal."""
+    return _CN_NUMBER.sub(lambda m: str(n) if (n := _cn_to_int(m.group())) is not None else m.group(), text)
+
+
+def _names_numbers(text: str, form: QuestionForm) -> bool:
+    """True when `text` has every number that pins the question's subject down (第136届 is not 第135届)."""
+    if not form.numbers:
+        return True
+    digits = _arabic(text)
+    return all(n in text or _arabic(n) in digits for n in form.numbers)
+
+
 def _in_question(span: str, form: QuestionForm) -> bool:
     return normalize(span) in form.text
 
@@ -292,18 +323,39 @@ def _typed_candidate(
     if len(norm) != len(text):
         norm = text.lower()
     positions = _positions(norm, weights)
+    if "place" in form.accepts:  # 叶城县 inside the organisation 叶城县公安局 answers 在哪个县
+        mentions = mentions + [
+            Mention(m.start, m.start + k.end(), "place")
+            for m in mentions
+            if m.kind == "org" and (k := _ADMIN_PREFIX.match(text, m.start, m.end)) and k.end() - m.start < m.end - m.start
+        ]
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
     best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
-    for m in accepted:
-        if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in mentions):
+    if form.role and form.role not in norm:
+        return None, 0.0  # 副院长是谁: a unit naming only the 院长 does not answer
+    ordinal_asked = "第" in form.text[form.wh_start : form.wh_end + 1]
+
+    def usable(m: Mention) -> bool:
+        span = normalize(text[m.start : m.end].strip())
+        if not span or len(span) > MAX_SHORT_CHARS or span in form.text:
+            return False
+        if m.kind == "quantity" and span.startswith("第") and not ordinal_asked:
+            return False  # 第二批 is not a count
+        if m.kind == "time" and not _NUMERAL.search(span):
+            return False  # 今天, 目前: a date that says nothing on its own
+        # A name holding the question's own subject (叶城县公安局伯西热克派出所 for 伯西热克派出所在哪个县) describes it.
+        return not any(len(t) >= 3 and t in span for t in weights)
+
+    valid = [m for m in accepted if usable(m)]
+    for m in valid:
+        if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers
-        span = text[m.start : m.end].strip()
-        if not span or len(span) > MAX_SHORT_CHARS or _in_question(span, form):
-            continue
         tie = _proximity(m.start, m.end, positions, weights, total)
-        if unit_noun and unit_noun in span and unit_noun in weights:  # 多少公里 → 361.3公里 holds the unit asked for
+        if (
+            unit_noun and unit_noun in text[m.start : m.end] and unit_noun in weights
+        ):  # 多少公里 → 361.3公里 holds the unit asked for
             tie = min(1.0, tie + weights[unit_noun] / total)
         primary = m.kind == form.kind or head is not None
         if tie > best[primary][1]:
@@ -405,6 +457,8 @@ def _candidates(
             if key in seen or len(key) < 4 or _is_bare_attribution(text):
                 continue
             seen.add(key)
+            if not _names_numbers(normalize(f"{hit.title} {context} {text}"), form):
+                continue  # about another edition, launch or year than the one asked
             norm_context = normalize(context)
             credit = dict(title_credit)
             for t, w in weights.items():

@@ -117,6 +117,14 @@ _COLLOQUIAL = (
 _ROLE = re.compile(
     r"(?:长|书记|主任|主席|总理|总统|部长|经理|委员|代表|记者|作者|院士|专家|员|者|人|家|手|师|官|冠军|得主|负责人)$"
 )
+# The role itself, as a word: 副院长, 党组书记, 检察长 (longest match before or after the question word).
+_ROLE_WORD = re.compile(
+    r"(?:[副总正常执]?(?:院长|检察长|书记|主任|主席|总理|总统|部长|局长|厅长|所长|市长|县长|省长|校长|行长|董事长|经理|委员|"
+    r"总裁|秘书长|司令员|政委|队长|团长|会长|社长|台长|总编辑|主编|首席执行官|发言人|负责人|创始人|作者|导演|主演|冠军|得主|"
+    r"外长|大使|航天员))$"
+)
+# A number with its unit in the question (第136届, 十九号, 2025年) names one edition, launch or year among many.
+_NUMBER = re.compile(r"第?(?:\d+|[一二三四五六七八九十百零两]+)(?:届|号|期|次|批|轮|年|月|日|号线|周年)")
 _ACCEPTS = {
     "person": ("person", "org"),
     "place": ("place", "org"),
@@ -154,6 +162,8 @@ class QuestionForm:
     names: tuple[str, ...]  # names of people, places, organisations and things in the question
     chinese: bool  # False for a question without Chinese characters (asked in another language)
     accepts: tuple[str, ...] = ()  # mention kinds that can answer it, the asked kind first
+    role: str | None = None  # the role a person question names (副院长 in 副院长是谁): the answer must hold it
+    numbers: tuple[str, ...] = ()  # numbers that pin the subject down (第136届, 神舟十九号, 2025年): must be matched
 
     @property
     def before(self) -> str:
@@ -174,6 +184,10 @@ class QuestionForm:
 def _cut(text: str) -> list[tuple[str, str]]:
     with _posseg_lock:  # jieba's lazy initialisation is not thread-safe
         return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.group() for m in _NUMBER.finditer(text) if not m.group().startswith(("几", "多"))))
 
 
 @lru_cache(maxsize=4096)
@@ -203,13 +217,19 @@ def analyse_question(question: str) -> QuestionForm:
         if kind == "thing" and text[: m.start()].endswith("叫") and _ROLE.search(text[: m.start() - 1].rstrip("的")):
             kind = "person"  # 院长叫什么 asks for a name
         accepts = _ACCEPTS.get(kind or "", ())
-        around = (text[: m.start()].rstrip("的是"), text[m.end() :].strip("?？。!！的 "))
-        if kind == "person" and any(_ROLE.search(part) for part in around):
-            accepts = ("person",)
-        return QuestionForm(text, kind, m.start(), m.end(), names, chinese, accepts)
+        around = (text[: m.start()].rstrip("的是叫"), text[m.end() :].strip("?？。!！的 "))
+        role = None
+        if kind == "person":
+            roles = [r for part in around for r in [_ROLE_WORD.search(part)] if r]
+            if roles:
+                accepts, role = ("person",), roles[0].group()
+        if kind == "place" and re.search(r"[省市县区国镇乡村州]|城市|地区", text[m.start() : m.end() + 3]):
+            accepts = ("place",)  # 哪个城市 is a place, not a body
+        return QuestionForm(text, kind, m.start(), m.end(), names, chinese, accepts, role, _numbers(text))
     bare = text.rstrip("?？。!！ ")
     for attribute_kind, attribute in _ATTRIBUTES:
         m = attribute.search(bare)
         if m:  # the attribute stands where a question word would: 电锅炉价格 ≈ 电锅炉价格是多少
-            return QuestionForm(text, attribute_kind, m.end(), m.end(), names, chinese, _ACCEPTS[attribute_kind])
-    return QuestionForm(text, None, -1, -1, names, chinese)
+            accepts = _ACCEPTS[attribute_kind]
+            return QuestionForm(text, attribute_kind, m.end(), m.end(), names, chinese, accepts, None, _numbers(text))
+    return QuestionForm(text, None, -1, -1, names, chinese, (), None, _numbers(text))
