@@ -42,8 +42,8 @@ ABSTAIN_OTHER_LANGUAGE = (
 # passages predicted well on the tuning sets, whose passages are unrelated to each other, but not on a news corpus,
 # where neighbouring stories are close: left out.)
 # Fitted with bench/calibrate_abstention.py (docs/quality.md, "Abstention").
-CONFIDENCE_BIAS = -63.949
-CONFIDENCE_WEIGHTS = {"coverage": 5.597, "tie": 1.056, "dense": 66.958, "open": 0.591}
+CONFIDENCE_BIAS = -56.610
+CONFIDENCE_WEIGHTS = {"coverage": 6.595, "tie": 1.143, "dense": 57.523, "open": 0.784}
 MIN_CONFIDENCE = 0.5
 # A follower unit must cover at least this share of the question's term weight.
 MIN_COVERAGE = 0.45
