@@ -189,7 +189,14 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
         x = m.group("x").strip()
         asked = previous.rstrip("?？。!！ ")
         target = _counterpart(asked, x)
-        standalone = asked.replace(target, x, 1) if target else f"{x}{asked}"
+        if target:
+            start, end = asked.find(target), asked.find(target) + len(target)
+            shared = asked.find(x[:2])  # 神舟十六号 → 神舟十七号: the shared head goes too
+            if 0 <= shared < start:
+                start = shared
+            standalone = asked[:start] + x + asked[end:]
+        else:
+            standalone = f"{x}{asked}"
         return Rewrite(f"{standalone}？", f"把上一问的对象换成“{x}”", prefer)
 
     found = _PERSON_PRONOUN.search(q)

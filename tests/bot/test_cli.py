@@ -58,7 +58,8 @@ def test_ask_json_is_the_api_body(seed_index_dir: Path) -> None:
     result = run("ask", "自治区高院院长是谁？", "--json", "-k", "3", index_dir=seed_index_dir)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    assert list(body) == ["question", "answer", "abstained", "citations", "timings_ms"]
+    keys = ["question", "standalone_question", "short_answer", "answer", "abstained", "citations", "timings_ms", "time_window"]
+    assert list(body) == keys and body["short_answer"] == "迪里夏提·沙依木"
     assert "迪里夏提·沙依木" in body["answer"] and body["answer"].endswith("[1]") and not body["abstained"]
     assert body["citations"][0]["source"] == "新疆平安网" and body["citations"][0]["date"] == "2023-12-16"
 
@@ -164,3 +165,25 @@ def test_sigkill_during_index_keeps_the_previous_index_and_resumes(tmp_path: Pat
     assert found, again.stdout
     new, reused = int(found[1]), int(found[2])
     assert reused >= 13 + 64 and new > 0
+
+
+def test_chat_over_a_pipe_follows_the_conversation(seed_index_dir: Path) -> None:
+    lines = "伯西热克派出所组建了几支志愿者队伍？\n该所所长叫什么名字？\n/new\n该所所长叫什么名字？\n/quit\n不会被问到\n"
+    environ = {**os.environ, "NEWSQA_INDEX_DIR": str(seed_index_dir)}
+    done = subprocess.run([NEWSQA, "chat"], input=lines, capture_output=True, text=True, env=environ, timeout=600)
+    assert done.returncode == 0, done.stderr
+    first, second, third = (
+        done.stdout.split("（新对话）")[0],
+        done.stdout.split("（新对话）")[0],
+        done.stdout.split("（新对话）")[1],
+    )
+    assert "答：6支" in first
+    assert "理解为：伯西热克派出所所长叫什么名字？" in second and "答：张宝" in second
+    assert "理解为" not in third and "抱歉" in third  # after /new the same words have nothing to lean on
+    assert "不会被问到" not in done.stdout
+
+
+def test_chat_ends_at_the_end_of_input(seed_index_dir: Path) -> None:
+    environ = {**os.environ, "NEWSQA_INDEX_DIR": str(seed_index_dir)}
+    done = subprocess.run([NEWSQA, "chat"], input="   \n", capture_output=True, text=True, env=environ, timeout=600)
+    assert done.returncode == 0 and done.stdout == ""

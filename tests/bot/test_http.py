@@ -243,3 +243,28 @@ def test_logs_are_json_with_request_ids_and_no_secrets() -> None:
     entry = json.loads(stream.getvalue())
     assert entry["request_id"] == "rid-42" and entry["level"] == "INFO" and entry["logger"] == "newsqa.test"
     assert "ABC-secret" not in stream.getvalue() and "bot***/getMe" in entry["msg"]
+
+
+def test_ask_reads_a_follow_up_against_history(client: TestClient) -> None:
+    first = client.post("/v1/ask", json={"question": "伯西热克派出所组建了几支志愿者队伍？"}).json()
+    turn = {"question": first["question"], "answer": first["answer"]}
+    body = client.post("/v1/ask", json={"question": "该所所长叫什么名字？", "history": [turn]}).json()
+    assert body["standalone_question"] == "伯西热克派出所所长叫什么名字？"
+    assert body["short_answer"] == "张宝" and not body["abstained"]
+    plain = client.post("/v1/ask", json={"question": "该所所长叫什么名字？"}).json()
+    assert plain["standalone_question"] == "该所所长叫什么名字？"
+
+
+@pytest.mark.parametrize(
+    ("history", "field"),
+    [
+        ([{"question": "问题", "answer": "回答"}] * 11, "history"),
+        ([{"question": "问题"}], "history.0.answer"),
+        ([{"question": "", "answer": "回答"}], "history.0.question"),
+        ([{"question": "问题", "answer": "长" * 5001}], "history.0.answer"),
+        ([{"question": "问题", "answer": "回答", "extra": 1}], "history.0.extra"),
+        ("not a list", "history"),
+    ],
+)
+def test_bad_history_names_the_field(client: TestClient, history: object, field: str) -> None:
+    _problem(client.post("/v1/ask", json={"question": QUESTION, "history": history}), 422, field)

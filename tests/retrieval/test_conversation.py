@@ -1,0 +1,59 @@
+"""Follow-up questions: the rewrite rules on their own, and whole conversations with the real encoder and index."""
+
+import pytest
+
+from retrieval.answer import answer
+from retrieval.conversation import Turn, rewrite
+from retrieval.search import Searcher
+
+LEAD = "自治区高院院长迪里夏提·沙依木、自治区检察院检察长高继明出席会议并讲话。[1]"
+
+
+def test_a_question_that_stands_alone_is_left_alone() -> None:
+    history = [Turn("自治区检察院检察长是谁？", LEAD, "高继明")]
+    assert not rewrite("神舟十八号是哪天发射的？", history).rewritten
+    assert rewrite("神舟十八号是哪天发射的？", history).question == "神舟十八号是哪天发射的？"
+
+
+def test_a_pronoun_takes_the_previous_short_answer() -> None:
+    history = [Turn("自治区检察院检察长是谁？", LEAD, "高继明")]
+    result = rewrite("他在会上强调了什么？", history)
+    assert result.question == "高继明在会上强调了什么？" and result.reason == "“他”指高继明"
+
+
+def test_without_a_short_answer_the_name_is_read_from_the_answer_text() -> None:
+    # What an HTTP client sends: only question and answer.
+    history = [Turn("自治区高院院长是谁？", LEAD)]
+    assert rewrite("他在会上强调了什么？", history).question == "迪里夏提·沙依木在会上强调了什么？"
+
+
+def test_a_demonstrative_takes_the_phrase_it_abbreviates() -> None:
+    history = [Turn("伯西热克派出所组建了几支志愿者队伍？", "……6支……", "6支")]
+    assert rewrite("该所所长叫什么名字？", history).question == "伯西热克派出所所长叫什么名字？"
+
+
+def test_that_x_asks_the_previous_question_about_x() -> None:
+    history = [Turn("神舟十六号是哪天发射的？", "……", "2023年5月30日")]
+    assert rewrite("那神舟十七号呢？", history).question == "神舟十七号是哪天发射的？"
+
+
+@pytest.mark.parametrize("follow_up", ["还有呢？", "具体说说"])
+def test_bare_follow_ups_ask_about_the_same_subject(follow_up: str) -> None:
+    history = [Turn("全区公安机关开展了什么行动？", "……", "百日行动", article_ids=("a1",))]
+    result = rewrite(follow_up, history)
+    assert result.rewritten and "全区公安机关" in result.question and result.prefer_articles == ("a1",)
+
+
+def test_a_follow_up_is_answered_about_the_previous_subject(searcher: Searcher) -> None:
+    first = answer(searcher, "伯西热克派出所组建了几支志愿者队伍？")
+    history = [Turn(first.question, first.answer, first.short_answer, first.standalone_question)]
+    reply = answer(searcher, "该所所长叫什么名字？", history=history)
+    assert reply.standalone_question == "伯西热克派出所所长叫什么名字？"
+    assert not reply.abstained and reply.short_answer == "张宝"
+
+
+def test_single_questions_answer_exactly_as_without_history(searcher: Searcher) -> None:
+    alone = answer(searcher, "福海县司法局党组书记是谁？")
+    after_other = answer(searcher, "福海县司法局党组书记是谁？", history=[Turn("自治区检察院检察长是谁？", LEAD, "高继明")])
+    assert (after_other.answer, after_other.short_answer) == (alone.answer, alone.short_answer)
+    assert after_other.standalone_question == after_other.question
