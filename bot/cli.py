@@ -19,7 +19,7 @@ from retrieval.distributed import ray_embedder
 from retrieval.encoders import load_encoder
 from retrieval.engine import Engine
 from retrieval.errors import BadQuery, CorpusError, NewsqaError
-from retrieval.evaluate import evaluate
+from retrieval.evaluate import evaluate, evaluate_dialogues
 from retrieval.search import MODES, Filters
 from retrieval.settings import Settings
 from retrieval.store import BuildReport, current_build, read_manifest, update_index, verify_index
@@ -156,8 +156,18 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and answers on a BEIR folder."""
     settings = _settings(args)
-    encoder = load_encoder(settings.encoder)
     progress = not args.json or sys.stderr.isatty()
+    if args.dialogues is not None:
+        report = evaluate_dialogues(_engine(args).searcher, args.dialogues, progress=progress)
+        if args.json:
+            _print_json(report)
+        else:
+            print("  ".join(f"{name} {value}" for name, value in report.items()))
+        return EXIT_OK
+    if args.dir is None:
+        print("newsqa: eval needs a BEIR folder, or --dialogues FILE", file=sys.stderr)
+        return EXIT_USAGE
+    encoder = load_encoder(settings.encoder)
     report = evaluate(args.dir, encoder, settings.index_dir, k=args.k, progress=progress, limit=args.limit)
     if args.json:
         _print_json(report)
@@ -287,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_search)
 
     p = sub.add_parser("eval", parents=[common], help="evaluate on a BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv)")
-    p.add_argument("dir", type=Path)
+    p.add_argument("dir", type=Path, nargs="?", help="the BEIR folder (not with --dialogues)")
+    p.add_argument("--dialogues", type=Path, help="a JSONL of dialogues: follow-up accuracy on the current index")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-k", type=_positive_k, default=10)
     p.add_argument("--limit", type=_positive_int, default=None, help="evaluate a fixed random sample of N questions")

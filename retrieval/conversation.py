@@ -26,6 +26,8 @@ _BARE_FOLLOW_UP = re.compile(
     r"^(?:还有呢|还有吗|然后呢|后来呢|为什么|为啥|为何|怎么回事|具体说说|具体呢|详细说说|展开说说|说详细点)[?？。!！]*$"
 )
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
+# Words jieba tags as names that name nothing in particular.
+_GENERIC = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地"})
 _lock = threading.Lock()
 
 
@@ -56,10 +58,43 @@ class Rewrite:
         return bool(self.reason)
 
 
+def _lone_char(words: list[tuple[str, str]], i: int) -> bool:
+    return i < len(words) and len(words[i][0]) == 1 and bool(_CJK_CHAR.match(words[i][0])) and words[i][1] != "uj"
+
+
+def _whole_names(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """jieba's words with transliterated names joined at their middle dot (迪里夏 提 · 沙依木 → 迪里夏提·沙依木;
+    塔依尔 · 米吉 提 → 塔依尔·米吉提): a lone character jieba split off either side stays with the name."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        word, tag = words[i]
+        j = i + 1 if _lone_char(words, i + 1) and i + 2 < len(words) and words[i + 2][0] == "·" else i
+        while j + 2 < len(words) and words[j + 1][0] == "·" and _CJK_CHAR.match(words[j + 2][0]):
+            word = "".join(w for w, _ in words[i : j + 3]).replace(" ", "")
+            i = j = j + 2
+            if _lone_char(words, i + 1):
+                word, i, j = word + words[i + 1][0], i + 1, i + 1
+            tag = "nr"
+        out.append((word, tag))
+        i += 1
+    return out
+
+
 def _names(text: str) -> list[str]:
     with _lock:  # jieba's lazy initialisation is not thread-safe
-        words = [(w.word, w.flag) for w in jieba.posseg.cut(normalize(text))]
-    return [w for w, tag in words if tag in _NAME_TAGS and len(w) >= 2]
+        words = _whole_names([(w.word, w.flag) for w in jieba.posseg.cut(normalize(text))])
+    return list(dict.fromkeys(w for w, tag in words if tag in _NAME_TAGS and len(w) >= 2))
+
+
+def _subjectless(q: str) -> bool:
+    """A short question with no subject of its own: "在哪个城市？", "同比增长多少？", "还会见了谁？"."""
+    if len(q) > 12 or [n for n in _names(q) if n not in _GENERIC]:
+        return False
+    with _lock:
+        words = [(w.word, w.flag) for w in jieba.posseg.cut(normalize(q))]
+    first_word, first_tag = words[0] if words else ("", "")
+    return first_tag[:1] in ("v", "d", "p", "r", "c") or first_word in ("同比", "环比", "比", "共", "一共", "总共")
 
 
 def _topic(turn: Turn) -> str:
@@ -88,7 +123,8 @@ def _referent(turn: Turn, person: bool) -> str | None:
 
 def _is_person(name: str, text: str) -> bool:
     with _lock:
-        return any(w.word == name and w.flag == "nr" for w in jieba.posseg.cut(normalize(text)))
+        words = _whole_names([(w.word, w.flag) for w in jieba.posseg.cut(normalize(text))])
+    return any(tag == "nr" and word == name for word, tag in words)
 
 
 def _counterpart(asked: str, x: str) -> str | None:
@@ -125,7 +161,7 @@ def _substitute(q: str, start: int, end: int, referent: str) -> str:
 
 _KIND_TAGS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "thing": ("nz",)}
 _MARKER = re.compile(r"\[\d+\]")
-_DOTTED_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:·[\u4e00-\u9fff]{1,8})+")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _short_from_text(question: str, answer: str) -> str | None:
@@ -137,7 +173,7 @@ def _short_from_text(question: str, answer: str) -> str | None:
         return None
     text = _MARKER.sub("", answer)
     with _lock:
-        words = [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+        words = _whole_names([(w.word, w.flag) for w in jieba.posseg.cut(text)])
     anchor = form.before.rstrip("是的叫 ")[-2:]
     position = text.find(anchor) if anchor else -1
     offset = 0
@@ -148,11 +184,7 @@ def _short_from_text(question: str, answer: str) -> str | None:
             if best is None or distance < best[0]:
                 best = (distance, word)
         offset += len(word)
-    if best is None:
-        return None
-    # jieba cuts transliterated names at the middle dot (迪里夏 / 提 / · / 沙依木): take the whole name.
-    m = _DOTTED_NAME.match(text, max(text.find(best[1]), 0))
-    return m.group() if m and m.group().startswith(best[1]) else best[1]
+    return best[1] if best else None
 
 
 def standalone_history(history: Sequence[Turn]) -> list[Turn]:
@@ -213,6 +245,9 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
 
     form = analyse_question(q)
+    if _subjectless(q):
+        topic = analyse_question(previous).before.rstrip("的是了在 ") or _topic(last)
+        return Rewrite(f"{topic}{q}", f"接着上一问的主题：{topic}", prefer)
     if form.accepts and len(normalize(form.content).strip(" ?？。")) <= 2:
         # "是哪天？" / "多少钱？": only a question word; the subject is the previous one.
         return Rewrite(f"{_topic(last)}{q}", f"接着上一问：{previous}", prefer)

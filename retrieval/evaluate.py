@@ -10,8 +10,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from retrieval.answer import answer
+from retrieval.answer import Answer, answer
 from retrieval.articles import Article, article_from_record
+from retrieval.conversation import Turn
 from retrieval.encoders import Encoder
 from retrieval.entities import ANALYSER
 from retrieval.errors import BadQuery, CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
@@ -226,4 +227,45 @@ def evaluate(
         if mode in modes:
             report["modes"][mode] = _retrieval_metrics(searcher, evalset, k, mode, progress)
     report["answer"] = _answer_metrics(searcher, evalset, progress)
+    return report
+
+
+def _dialogue_right(reply: Answer, gold: list[str], article_id: str | None) -> bool:
+    """The last turn is right when it cites the article and holds a gold string, or abstains where it should."""
+    if article_id is None:
+        return reply.abstained
+    text = "".join(reply.answer.split())
+    cited = {c.article_id for c in reply.citations}
+    return not reply.abstained and article_id in cited and any("".join(g.split()) in text for g in gold)
+
+
+def evaluate_dialogues(searcher: Searcher, path: Path, progress: bool = True) -> dict[str, Any]:
+    """Follow-up accuracy on a JSONL of dialogues (GUIDE §2): the last turn, asked after the turns before it, beside
+    the same question written out standalone (optional `standalone`) and the share of topic switches (optional
+    `"kind": "switch"`) left unrewritten; returns the `newsqa eval --dialogues --json` body."""
+    dialogues = _jsonl(path)
+    right = standalone_right = with_standalone = switches = kept = 0
+    for n, d in enumerate(tqdm(dialogues, desc="eval dialogues", unit="dialogue", disable=not progress), start=1):
+        turns, gold, article_id = d.get("turns"), d.get("gold") or [], d.get("article_id")
+        if not isinstance(turns, list) or not turns or not all(isinstance(t, str) and t.strip() for t in turns):
+            raise CorpusError(f'{path}:{n}: a dialogue needs "turns": a list of questions')
+        history: list[Turn] = []
+        for question in turns[:-1]:
+            reply = answer(searcher, question, history=history)
+            ids = tuple(dict.fromkeys(c.article_id for c in reply.citations)) if not reply.abstained else ()
+            history.append(Turn(question, reply.answer, reply.short_answer, reply.standalone_question, ids))
+        last = answer(searcher, turns[-1], history=history)
+        right += _dialogue_right(last, gold, article_id)
+        if d.get("standalone"):
+            with_standalone += 1
+            standalone_right += _dialogue_right(answer(searcher, d["standalone"]), gold, article_id)
+        if d.get("kind") == "switch":
+            switches += 1
+            kept += last.standalone_question == last.question
+    total = max(len(dialogues), 1)
+    report: dict[str, Any] = {"dialogues": len(dialogues), "follow_up_accuracy": round(right / total, 4)}
+    if with_standalone:
+        report["standalone_accuracy"] = round(standalone_right / with_standalone, 4)
+    if switches:
+        report["switches_unrewritten"] = round(kept / switches, 4)
     return report

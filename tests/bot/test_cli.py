@@ -187,3 +187,28 @@ def test_chat_ends_at_the_end_of_input(seed_index_dir: Path) -> None:
     environ = {**os.environ, "NEWSQA_INDEX_DIR": str(seed_index_dir)}
     done = subprocess.run([NEWSQA, "chat"], input="   \n", capture_output=True, text=True, env=environ, timeout=600)
     assert done.returncode == 0 and done.stdout == ""
+
+
+def test_eval_dialogues_reports_follow_up_accuracy(seed_index_dir: Path, tmp_path: Path) -> None:
+    dialogues = tmp_path / "dialogues.jsonl"
+    rows = [
+        {
+            "turns": ["伯西热克派出所组建了几支志愿者队伍？", "该所所长叫什么名字？"],
+            "gold": ["张宝"],
+            "article_id": "004_579abd0b5bbce8c2",
+            "standalone": "伯西热克派出所所长叫什么名字？",
+        },
+        {
+            "turns": ["自治区高院院长是谁？", "福海县司法局党组书记是谁？"],
+            "gold": ["黄新艳"],
+            "article_id": "004_579abd0b5bbce8c2",
+            "standalone": "福海县司法局党组书记是谁？",
+            "kind": "switch",
+        },
+        {"turns": ["自治区高院院长是谁？", "他今年多大年纪？"], "gold": [], "article_id": None},
+    ]
+    dialogues.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = run("eval", "--dialogues", str(dialogues), "--json", index_dir=seed_index_dir)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report == {"dialogues": 3, "follow_up_accuracy": 1.0, "standalone_accuracy": 1.0, "switches_unrewritten": 1.0}
