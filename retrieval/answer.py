@@ -36,12 +36,12 @@ ABSTAIN_OTHER_LANGUAGE = (
     "Sorry, the corpus does not answer this question. It holds Chinese news: questions are best asked in Chinese."
 )
 
-# Answer only when the confidence model (see `confidence`) gives at least MIN_CONFIDENCE. (0.35 rather than 0.5: on
-# the tuning sets it refuses as many written unanswerable questions and answers 4 points more of the answerable
-# ones.) Its weights apply to the evidence of the best unit: term coverage (with its article's title and the sentence before it), the tie of its
-# typed candidate, the best passage's cosine, and whether the question is open. (The cosine's margin over the other
-# passages predicted well on the tuning sets, whose passages are unrelated to each other, but not on a news corpus,
-# where neighbouring stories are close: left out.)
+# Answer only when the confidence model (see `confidence`) gives at least MIN_CONFIDENCE: 0.35 rather than 0.5,
+# because on the tuning sets it refuses as many written unanswerable questions and answers 4 points more of the
+# answerable ones. The model weighs the evidence of the best unit: term coverage (with its article's title and the
+# sentence before it), the tie of its typed candidate, the best passage's cosine, and whether the question is open.
+# The cosine's margin over the other passages predicted well on the tuning sets, whose passages are unrelated to each
+# other, but not on a news corpus, where neighbouring stories are close: left out.
 # Fitted with bench/calibrate_abstention.py (docs/answers.md, "Choosing the unit").
 CONFIDENCE_BIAS = -56.610
 CONFIDENCE_WEIGHTS = {"coverage": 6.595, "tie": 1.143, "dense": 57.523, "open": 0.784}
