@@ -138,7 +138,7 @@ def test_sigkill_during_index_keeps_the_previous_index_and_resumes(tmp_path: Pat
             fh.write(json.dumps({"id": f"more-{i}", "title": f"专题通报第{i}号", "text": text}, ensure_ascii=False) + "\n")
     env = {**os.environ, "NEWSQA_INDEX_DIR": str(index_dir)}
     proc = subprocess.Popen([NEWSQA, "index", str(corpus), "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    cache = next((index_dir / "cache").glob("*.sqlite"))
+    cache = next((index_dir / "cache").glob("e5-small-q4-*.sqlite"))  # the embedding cache, not the mention cache
     deadline = time.monotonic() + 120
     import sqlite3
 

@@ -158,7 +158,7 @@ def test_index_on_ray_writes_the_index_a_local_run_writes(ray_address: str, seed
     assert np.allclose(got, expected, atol=1e-5)
 
     # Resumable: vectors already in the cache are not sent again; only the missing ones go to the cluster.
-    cache = next((tmp_path / "cache").glob("*.sqlite"))
+    cache = next(p for p in (tmp_path / "cache").glob("*.sqlite") if not p.name.startswith("mentions-"))
     with sqlite3.connect(cache) as db:
         db.execute("DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors LIMIT 4)")
     (tmp_path / "CURRENT").unlink()
