@@ -135,8 +135,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except BadQuery as exc:  # one bad question does not end the conversation
             print(f"newsqa: {exc}\n", file=sys.stderr)
             continue
-        if reply.standalone_question and reply.standalone_question != reply.question:
-            print(f"理解为：{reply.standalone_question}")
         print(render_text(reply) + "\n", flush=True)
         ids = tuple(dict.fromkeys(c.article_id for c in reply.citations)) if not reply.abstained else ()
         history.append(Turn(question, reply.answer, reply.short_answer, reply.standalone_question, ids))

@@ -14,9 +14,14 @@ def _byline(source: str | None, date: str | None) -> str:
     return " · ".join(p for p in (source, date) if p) or "来源不详"
 
 
+def _rewritten(reply: Answer) -> bool:
+    return bool(reply.standalone_question) and reply.standalone_question != reply.question
+
+
 def render_text(reply: Answer) -> str:
     """An answer for a terminal: the short answer first, the text with [n] markers, then the numbered sources."""
-    lines = [f"答：{reply.short_answer}", ""] if reply.short_answer and not reply.abstained else []
+    lines = [f"理解为：{reply.standalone_question}"] if _rewritten(reply) else []
+    lines += [f"答：{reply.short_answer}", ""] if reply.short_answer and not reply.abstained else []
     lines += [reply.answer, ""]
     lines.append("最接近的段落：" if reply.abstained else "来源：")
     for c in reply.citations:
@@ -205,7 +210,8 @@ def render_telegram(reply: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     """An answer as Telegram HTML messages: the text with [n] markers, then the numbered sources (title linked to the
     original, outlet, date), the short answer first in bold; an abstention says so and lists the nearest sources.
     Split to fit `limit`."""
-    lines = [f"<b>{escape_html(reply.short_answer)}</b>", ""] if reply.short_answer and not reply.abstained else []
+    lines = [f"<i>理解为：{escape_html(reply.standalone_question or '')}</i>"] if _rewritten(reply) else []
+    lines += [f"<b>{escape_html(reply.short_answer)}</b>", ""] if reply.short_answer and not reply.abstained else []
     lines.append(escape_html(reply.answer))
     if reply.citations:
         lines.append("")
@@ -258,7 +264,7 @@ def _outlets(summary: dict[str, Any], most: int) -> str:
     return shown + (f" 等 {len(sources)} 家" if len(sources) > most else "")
 
 
-def render_help(summary: dict[str, Any], bot_username: str | None, max_question_chars: int) -> str:
+def render_help(summary: dict[str, Any], bot_username: str | None, max_question_chars: int, minutes: float = 30) -> str:
     """The /start and /help text: what the bot knows (articles, outlets, dates) and how to ask, in Telegram HTML."""
     mention = f"@{escape_html(bot_username)} " if bot_username else ""
     return "\n".join(
@@ -269,12 +275,13 @@ def render_help(summary: dict[str, Any], bot_username: str | None, max_question_
             f"{_corpus_line(summary)}，来自 {_outlets(summary, 5)}。",
             "",
             "<b>怎么问</b>",
-            "• 私聊：直接发送问题，例如「自治区高院院长是谁？」",
-            f"• 群组：发送 /ask 问题，或 {mention}问题，或回复我的消息。",
+            "• 私聊：直接发送问题，例如「自治区高院院长是谁？」；可以接着追问（如「他在会上说了什么？」），"
+            f"{minutes:g} 分钟内的问题接着上文理解，/new 开始新对话。",
+            f"• 群组：发送 /ask 问题，或 {mention}问题，或回复我的消息（回复即接着那条回答追问）。",
             "• 回答里的 [1]、[2] 是来源编号；点下面的按钮可查看引用的原文段落。",
             f"• 问题最长 {max_question_chars} 字；语料库里没有答案时我会直说。",
             "",
-            "/sources 查看新闻来源和时间范围 · /help 显示本说明",
+            "/sources 查看新闻来源和时间范围 · /new 开始新对话 · /help 显示本说明",
         ]
     )
 

@@ -61,7 +61,8 @@ from bot.render import (
     utf16_length,
     visible_text,
 )
-from retrieval.answer import Citation
+from retrieval.answer import MAX_HISTORY, Citation
+from retrieval.conversation import Turn
 from retrieval.engine import Engine
 from retrieval.errors import BadQuery, NewsqaError
 from retrieval.settings import Settings
@@ -89,10 +90,12 @@ CALLBACK = re.compile(r"p:([A-Za-z0-9_-]{1,24}):(\d{1,3})")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 COMMANDS = [
     BotCommand("ask", "提问，例如 /ask 自治区高院院长是谁？"),
+    BotCommand("new", "开始新对话：之后的问题不再接着前面的问"),
     BotCommand("sources", "新闻来源和时间范围"),
     BotCommand("help", "我知道什么、怎么问"),
 ]
 
+NEW_CONVERSATION = "好的，开始新对话。"
 NOT_TEXT = "我只能读文字。请用文字提问，例如：自治区高院院长是谁？"
 EMPTY_QUESTION = "请把问题写在 /ask 后面，例如：/ask 自治区高院院长是谁？"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看用法。"
@@ -213,6 +216,51 @@ class PassageCache:
         return len(self._items)
 
 
+class ConversationMemory:
+    """What the bot remembers of conversations, in memory only (a restart forgets it all): per private chat its last
+    turns while they are fresh, and per answer sent the turns that led to it, so a reply to that answer continues its
+    thread. Bounded: at most MAX_HISTORY turns per thread, MAX_THREADS threads and MAX_CHATS chats, oldest dropped."""
+
+    MAX_THREADS = 20_000
+    MAX_CHATS = 10_000
+
+    def __init__(self, minutes: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = minutes * 60.0
+        self.clock = clock
+        self._chats: OrderedDict[int, tuple[float, tuple[Turn, ...]]] = OrderedDict()
+        self._threads: OrderedDict[tuple[int, int], tuple[Turn, ...]] = OrderedDict()
+
+    def recent(self, chat_id: int) -> tuple[Turn, ...]:
+        """The private chat's turns, if its last answer is recent enough."""
+        found = self._chats.get(chat_id)
+        if found is None or self.clock() - found[0] > self.window:
+            self._chats.pop(chat_id, None)
+            return ()
+        return found[1]
+
+    def thread(self, chat_id: int, message_id: int) -> tuple[Turn, ...]:
+        """The turns up to and including the answer sent as `message_id`."""
+        return self._threads.get((chat_id, message_id), ())
+
+    def remember(self, chat_id: int, message_ids: Sequence[int], turns: Sequence[Turn], private: bool) -> None:
+        """Store a new answer's thread under the messages that carried it (and as the private chat's latest)."""
+        kept = tuple(turns)[-MAX_HISTORY:]
+        for message_id in message_ids:
+            self._threads[(chat_id, message_id)] = kept
+            self._threads.move_to_end((chat_id, message_id))
+        if private:
+            self._chats[chat_id] = (self.clock(), kept)
+            self._chats.move_to_end(chat_id)
+        while len(self._threads) > self.MAX_THREADS:
+            self._threads.popitem(last=False)
+        while len(self._chats) > self.MAX_CHATS:
+            self._chats.popitem(last=False)
+
+    def forget(self, chat_id: int) -> None:
+        """/new: the chat starts afresh (replies to older answers still continue their own threads)."""
+        self._chats.pop(chat_id, None)
+
+
 def citation_keyboard(key: str, citations: Sequence[Citation], open_n: int | None = None) -> InlineKeyboardMarkup:
     """One button per citation, [1] [2] …, eight to a row; the open one closes its passage again."""
     buttons = [
@@ -277,6 +325,7 @@ class Conversation:
         self.watch_index = watch_index
         self.limiter = RateLimiter(settings.telegram_rate_limit)
         self.passages = PassageCache()
+        self.memory = ConversationMemory(settings.conversation_minutes)
         self.allowed = settings.allowed_chat_ids
         self._summary: tuple[object, dict[str, Any]] | None = None
         self._watcher: asyncio.Task[None] | None = None
@@ -289,6 +338,7 @@ class Conversation:
         application.add_handler(CommandHandler(["start", "help"], self.help, filters=message))
         application.add_handler(CommandHandler("sources", self.sources, filters=message))
         application.add_handler(CommandHandler("ask", self.ask, filters=message))
+        application.add_handler(CommandHandler("new", self.new, filters=message))
         application.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, self.text))
         application.add_handler(MessageHandler(message & filters.COMMAND & filters.ChatType.PRIVATE, self.unknown_command))
         application.add_handler(MessageHandler(message & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.not_text))
@@ -420,17 +470,28 @@ class Conversation:
             notice = f"提问太频繁了：每人每分钟最多 {self.limiter.per_minute} 个问题。请 {math.ceil(wait)} 秒后再试。"
             await self.say(context, message.chat, notice, message)
             return
+        private = message.chat.type == ChatType.PRIVATE
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id:
+            history = self.memory.thread(message.chat_id, replied.message_id)  # a reply continues that answer's thread
+        else:
+            history = self.memory.recent(message.chat_id) if private else ()  # in groups, never another's context
         async with self.typing(context, message):
-            reply = await asyncio.to_thread(self.engine.answer, question, PASSAGES_PER_ANSWER)
+            reply = await asyncio.to_thread(self.engine.answer, question, PASSAGES_PER_ANSWER, None, list(history))
         parts = render_telegram(reply)
         markup = None
         if reply.citations:
             key = self.passages.put(Shown(parts[-1], reply.citations))
             markup = citation_keyboard(key, reply.citations)
         thread = message.message_thread_id if message.is_topic_message else None  # later parts stay in the topic
+        sent: list[int] = []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            await self.say(context, message.chat, part, message if i == 0 else None, markup if last else None, thread)
+            shown = await self.say(context, message.chat, part, message if i == 0 else None, markup if last else None, thread)
+            sent.append(shown.message_id)
+        ids = tuple(dict.fromkeys(c.article_id for c in reply.citations)) if not reply.abstained else ()
+        turn = Turn(question, reply.answer, reply.short_answer, reply.standalone_question, ids)
+        self.memory.remember(message.chat_id, sent, [*history, turn], private)
 
     # -------- handlers
 
@@ -451,8 +512,16 @@ class Conversation:
         """/start and /help: what the bot knows and how to ask."""
         if update.message is None:
             return
-        text = render_help(self.summary(), context.bot.username, self.settings.max_question_chars)
+        limit, minutes = self.settings.max_question_chars, self.settings.conversation_minutes
+        text = render_help(self.summary(), context.bot.username, limit, minutes)
         await self.say(context, update.message.chat, text, update.message)
+
+    async def new(self, update: Update, context: Context) -> None:
+        """/new: forget this chat's conversation; the next question starts afresh."""
+        if update.message is None:
+            return
+        self.memory.forget(update.message.chat_id)
+        await self.say(context, update.message.chat, NEW_CONVERSATION, update.message)
 
     async def sources(self, update: Update, context: Context) -> None:
         """/sources: the outlets and date range of the corpus."""

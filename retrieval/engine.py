@@ -11,6 +11,7 @@ from retrieval.articles import Article
 from retrieval.conversation import Turn
 from retrieval.encoders import Encoder, load_encoder
 from retrieval.errors import IndexMissing, NewsqaError, NotFound
+from retrieval.questions import analyse_question
 from retrieval.search import Filters, Searcher, SearchResult
 from retrieval.settings import Settings
 from retrieval.store import current_build, load_index
@@ -52,6 +53,7 @@ class Engine:
                 if self._encoder is None:
                     self._encoder = load_encoder(self.settings.encoder)
                     warm_up()  # jieba's dictionary loads here, once, not on the first question
+                    analyse_question("预热是谁？")  # and its part-of-speech tagger
                 index = load_index(self.settings.index_dir, self._encoder.id, self._encoder.dim)
             except NewsqaError as exc:
                 self.error = str(exc)

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, description="public HTTPS URL of /telegram/webhook; enables webhook mode")
     telegram_webhook_secret: SecretStr | None = Field(None, description="secret token Telegram sends with webhook calls")
     telegram_rate_limit: int = Field(10, ge=1, description="questions per user per minute in Telegram")
+    conversation_minutes: float = Field(
+        30, ge=0, description="in a private Telegram chat, questions within this many minutes of the last answer continue it"
+    )
     telegram_allowed_chats: str = Field("", description="comma-separated chat ids allowed to use the bot (all when empty)")
     admin_token: SecretStr | None = Field(None, description="bearer token for admin endpoints")
     max_question_chars: int = Field(500, ge=1, description="longest question accepted, in characters")

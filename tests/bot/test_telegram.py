@@ -30,13 +30,15 @@ from bot.telegram import (
     UNAVAILABLE,
     WEBHOOK_PATH,
     BotSetupError,
+    ConversationMemory,
     PassageCache,
     Shown,
     build_application,
     deliver,
     poll,
 )
-from retrieval.answer import Answer, Citation
+from retrieval.answer import MAX_HISTORY, Answer, Citation
+from retrieval.conversation import Turn
 from retrieval.engine import Engine
 from retrieval.errors import IndexMissing
 from retrieval.settings import Settings
@@ -144,7 +146,7 @@ def test_startup_registers_commands_and_polls(bot: Any, emulator: BotApiEmulator
     methods = [c.method for c in emulator.calls]
     assert methods[:1] == ["getMe"] and "deleteWebhook" in methods and "getUpdates" in methods
     commands = emulator.wait_for(lambda calls: [c for c in calls if c.method == "setMyCommands"])
-    assert {c["command"] for c in commands[0].params["commands"]} == {"ask", "sources", "help"}
+    assert {c["command"] for c in commands[0].params["commands"]} == {"ask", "new", "sources", "help"}
     polls = [c for c in emulator.calls if c.method == "getUpdates"]
     assert polls[-1].params["allowed_updates"] == ["message", "callback_query"]
 
@@ -240,6 +242,50 @@ def test_group_answers_only_ask_mentions_and_replies(bot: Any, emulator: BotApiE
     last = reply_to(emulator, barrier)
     assert "/ask" in last.params["text"]  # the hint how to ask
     assert len(emulator.sent(group["id"])) == 5
+
+
+def test_a_private_chat_follows_the_conversation_until_new(bot: Any, emulator: BotApiEmulator) -> None:
+    user, _ = ask_private(emulator, "伯西热克派出所组建了几支志愿者队伍？")
+    chat = emulator.private_chat(user["id"])
+    [first] = emulator.wait_sent(chat["id"])
+    assert "6支" in visible_text(first.params["text"])
+    emulator.message(chat, user, "该所所长叫什么名字？")
+    second = emulator.wait_sent(chat["id"], 2)[1]
+    plain = visible_text(second.params["text"])
+    assert plain.startswith("理解为：伯西热克派出所所长叫什么名字？") and "张宝" in plain
+    assert "<b>张宝</b>" in second.params["text"]  # the short answer first, in bold
+    emulator.message(chat, user, "/new")
+    assert "新对话" in visible_text(emulator.wait_sent(chat["id"], 3)[2].params["text"])
+    emulator.message(chat, user, "该所所长叫什么名字？")
+    fourth = visible_text(emulator.wait_sent(chat["id"], 4)[3].params["text"])
+    assert "理解为" not in fourth and not fourth.startswith("张宝")
+
+
+def test_in_groups_a_reply_continues_its_thread_and_nothing_else_does(bot: Any, emulator: BotApiEmulator) -> None:
+    group = emulator.group_chat(-100_000 - new_id())
+    asker, other = emulator.user(new_id()), emulator.user(new_id())
+    asked = emulator.message(group, asker, "/ask 伯西热克派出所组建了几支志愿者队伍？")
+    first = reply_to(emulator, asked)
+    # Another member's plain /ask does not inherit the first question's context ...
+    plain = emulator.message(group, other, "/ask 该所所长叫什么名字？")
+    assert "理解为" not in visible_text(reply_to(emulator, plain).params["text"])
+    # ... a reply to the bot's answer does, whoever sends it.
+    threaded = emulator.message(group, other, "该所所长叫什么名字？", reply_to=first.result)
+    text = visible_text(reply_to(emulator, threaded).params["text"])
+    assert "理解为：伯西热克派出所所长叫什么名字？" in text and "张宝" in text
+
+
+def test_conversation_memory_is_bounded_and_expires() -> None:
+    now = [0.0]
+    memory = ConversationMemory(minutes=30, clock=lambda: now[0])
+    turns = [Turn(f"问题{i}", "回答") for i in range(15)]
+    memory.remember(1, [10], turns, private=True)
+    assert len(memory.recent(1)) == MAX_HISTORY and memory.thread(1, 10)[-1].question == "问题14"
+    now[0] = 30 * 60 + 1
+    assert memory.recent(1) == () and memory.thread(1, 10)  # the reply thread outlives the private window
+    memory.remember(1, [11], turns[:1], private=True)
+    memory.forget(1)
+    assert memory.recent(1) == ()
 
 
 def test_help_and_sources_describe_the_corpus(bot: Any, emulator: BotApiEmulator) -> None:
