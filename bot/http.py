@@ -40,6 +40,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_K = 20
 ARTICLE_ID = r"^[0-9A-Za-z_.:-]{1,120}$"
 PROBLEM = "application/problem+json"
+# HTTP methods that may appear as metric labels; any other (clients can invent them) is counted as "other".
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Domain errors → HTTP status. Bad input is the client's (4xx); a missing or broken index is the service's (503).
 STATUS = {BadQuery: 422, NotFound: 404, IndexMissing: 503}
 
@@ -453,7 +455,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             response = await call_next(request)
             route = getattr(request.scope.get("route"), "path", "unmatched")
             elapsed = time.perf_counter() - started
-            metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+            method = request.method if request.method in KNOWN_METHODS else "other"  # labels from a closed set only
+            metrics.requests.labels(route, method, str(response.status_code)).inc()
             metrics.latency.labels(route).observe(elapsed)
             response.headers["X-Request-ID"] = rid
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -536,13 +539,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         """An article's metadata and clean text."""
         return JSONResponse(engine.article(article_id).to_dict())
 
-    @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
+    # Liveness and readiness run on the event loop, not in the worker thread pool that answers questions, so they
+    # answer in milliseconds however busy the pool is.
+    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["operations"])
+    async def healthz() -> dict[str, str]:
         """The process is alive."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], responses={503: {"model": Problem, "content": {PROBLEM: {}}}})
-    def readyz() -> Any:
+    @app.api_route(
+        "/readyz", methods=["GET", "HEAD"], tags=["operations"], responses={503: {"model": Problem, "content": {PROBLEM: {}}}}
+    )
+    async def readyz() -> Any:
         """Ready when an index is loaded; reports the manifest it serves."""
         if not engine.ready:
             return problem(503, "Not ready", engine.error or "no index loaded", "not-ready")

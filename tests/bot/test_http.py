@@ -1,5 +1,6 @@
 """HTTP API in-process: every endpoint and every input rule."""
 
+import inspect
 import json
 import os
 import subprocess
@@ -268,3 +269,17 @@ def test_ask_reads_a_follow_up_against_history(client: TestClient) -> None:
 )
 def test_bad_history_names_the_field(client: TestClient, history: object, field: str) -> None:
     _problem(client.post("/v1/ask", json={"question": QUESTION, "history": history}), 422, field)
+
+
+def test_invented_methods_never_become_metric_labels(client: TestClient) -> None:
+    for i in range(20):
+        client.request(f"FROB{i:03d}" * 20, "/healthz")
+    body = client.get("/metrics").text
+    assert "FROB" not in body and 'method="other"' in body
+
+
+def test_health_answers_head_and_runs_on_the_event_loop(client: TestClient) -> None:
+    assert client.head("/healthz").status_code == 200 and client.head("/readyz").status_code == 200
+    # Coroutines run on the event loop, never queued behind questions in the worker thread pool.
+    routes = [r for r in client.app.routes if getattr(r, "path", "") in ("/healthz", "/readyz")]  # type: ignore[attr-defined]
+    assert len(routes) == 2 and all(inspect.iscoroutinefunction(r.endpoint) for r in routes)
