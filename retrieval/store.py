@@ -416,17 +416,30 @@ def build_index(
     remote: RemoteEmbedder | None = None,
 ) -> BuildReport:
     """Chunk and embed `articles` (reusing cached vectors) and switch `index_dir` to the new index."""
-    started = time.perf_counter()
     with build_lock(index_dir):
-        # Reprints stay in the article table (their ids keep working) but only the original is chunked.
-        chunks = [c for a in articles if a.duplicate_of is None for c in chunk_article(a)]
-        cache = EmbeddingCache(cache_dir or index_dir / "cache", encoder)
-        try:
-            vectors, embedded = embed_chunks(chunks, encoder, cache, progress, remote)
-        finally:
-            cache.close()
-        mentions = analyse_chunks(chunks, cache_dir or index_dir / "cache", progress)
-        build_id = commit_build(index_dir, articles, chunks, vectors, encoder, exact_max, mentions)
+        return _build_locked(articles, encoder, index_dir, progress, cache_dir, exact_max, remote)
+
+
+def _build_locked(
+    articles: Sequence[Article],
+    encoder: Encoder,
+    index_dir: Path,
+    progress: bool,
+    cache_dir: Path | None,
+    exact_max: int | None,
+    remote: RemoteEmbedder | None,
+) -> BuildReport:
+    """`build_index` for a caller that holds the build lock."""
+    started = time.perf_counter()
+    # Reprints stay in the article table (their ids keep working) but only the original is chunked.
+    chunks = [c for a in articles if a.duplicate_of is None for c in chunk_article(a)]
+    cache = EmbeddingCache(cache_dir or index_dir / "cache", encoder)
+    try:
+        vectors, embedded = embed_chunks(chunks, encoder, cache, progress, remote)
+    finally:
+        cache.close()
+    mentions = analyse_chunks(chunks, cache_dir or index_dir / "cache", progress)
+    build_id = commit_build(index_dir, articles, chunks, vectors, encoder, exact_max, mentions)
     return BuildReport(
         articles=len(articles),
         chunks=len(chunks),
@@ -462,6 +475,22 @@ def update_index(
     """Add and update `ingested` articles in the index (with `prune`, they become the whole corpus; ids in `remove`
     leave it), fold reprints into their originals, and rebuild unless nothing changed."""
     started = time.perf_counter()
+    # The lock covers reading the current index too: a second run must build on top of the first, not beside it.
+    with build_lock(index_dir):
+        report = _update_locked(ingested, encoder, index_dir, prune, remove, progress, remote)
+    return replace(report, seconds=time.perf_counter() - started)
+
+
+def _update_locked(
+    ingested: Sequence[Article],
+    encoder: Encoder,
+    index_dir: Path,
+    prune: bool,
+    remove: Sequence[str],
+    progress: bool,
+    remote: RemoteEmbedder | None,
+) -> BuildReport:
+    """`update_index` for a caller that holds the build lock."""
     before = {a.id: a for a in indexed_articles(index_dir)}
     merged = {} if prune else dict(before)
     merged.update((a.id, a) for a in ingested)
@@ -491,10 +520,8 @@ def update_index(
         report = BuildReport(counts["articles"], counts["chunks"], 0, counts["chunks"], 0.0, current_build(index_dir).name)
         report.up_to_date = True
     else:
-        report = build_index(articles, encoder, index_dir, progress=progress, remote=remote)
-    return replace(
-        report, seconds=time.perf_counter() - started, added=added, updated=updated, removed=removed, reprints=reprints
-    )
+        report = _build_locked(articles, encoder, index_dir, progress, None, None, remote)
+    return replace(report, added=added, updated=updated, removed=removed, reprints=reprints)
 
 
 # ---------------------------------------------------------------- load

@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.articles import Article
 from retrieval.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing
-from retrieval.store import build_index, build_lock, current_build, load_index, verify_index
+from retrieval.store import build_index, build_lock, current_build, load_index, update_index, verify_index
 from tests.conftest import HashEncoder
 
 
@@ -205,3 +205,26 @@ def test_large_indexes_switch_to_hnsw_with_high_recall(tmp_path: Path, hash_enco
     searcher = Searcher(index, hash_encoder)
     hits = searcher.search("议题的讨论", k=5, mode="dense", filters=Filters(source="报社1")).hits
     assert hits and all(h.source == "报社1" for h in hits)
+
+
+def test_update_reads_the_index_only_under_the_build_lock(tmp_path: Path, hash_encoder: HashEncoder) -> None:
+    # A run that read the index before another run switched in its build would write a build without that run's
+    # articles. So even an update that would change nothing waits for no one: it is refused while a build runs.
+    update_index(_articles(2), hash_encoder, tmp_path, progress=False)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with build_lock(tmp_path):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    try:
+        with pytest.raises(IndexBusy):
+            update_index(_articles(2), hash_encoder, tmp_path, progress=False)  # nothing new, yet it must not read
+    finally:
+        release.set()
+        t.join()
+    assert update_index(_articles(2), hash_encoder, tmp_path, progress=False).up_to_date
