@@ -14,6 +14,7 @@ from retrieval.errors import CorpusError
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
 MAX_FILE_BYTES = 200 * 1024 * 1024
 _ID_CHARS = re.compile(r"[^0-9A-Za-z_.:-]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,16 @@ def parse_html(raw: str, article_id: str) -> Article:
     )
 
 
+def _no_surrogates(value: Any) -> Any:
+    """JSON may carry lone surrogates ("\\udc00") that no encoder accepts: they become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def article_from_record(record: Any, fallback_id: str) -> Article:
     """Build an Article from one JSON object (`id`, `title`, `text`, optional `date`, `source`, `author`, `url`)."""
     if not isinstance(record, dict):
         raise CorpusError("expected a JSON object")
+    record = {k: _no_surrogates(v) for k, v in record.items()}
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise CorpusError('missing or empty "text"')
@@ -250,9 +257,14 @@ def _read_jsonl(path: Path, ingest: Ingest) -> Iterator[Article]:
             lines += 1
             try:
                 yield article_from_record(json.loads(decode(line)), f"{stem}-{n}")
-            except (json.JSONDecodeError, CorpusError) as exc:
-                reason = f"invalid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
-                ingest.failures.append(Failure(f"{path}:{n}", reason))
+            except json.JSONDecodeError as exc:
+                ingest.failures.append(Failure(f"{path}:{n}", f"invalid JSON ({exc.msg})"))
+            except CorpusError as exc:
+                ingest.failures.append(Failure(f"{path}:{n}", str(exc)))
+            except RecursionError:  # one hostile line must not end the file, let alone the build
+                ingest.failures.append(Failure(f"{path}:{n}", "JSON nested too deeply"))
+            except ValueError as exc:  # e.g. an integer of thousands of digits
+                ingest.failures.append(Failure(f"{path}:{n}", f"unreadable JSON value ({str(exc)[:80]})"))
     if lines == 0:
         ingest.failures.append(Failure(str(path), "empty file (no JSON lines)"))
 

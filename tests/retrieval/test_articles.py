@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.articles import clean_id, load_articles, normalize_date, parse_web_text
+from retrieval.chunks import chunk_article
 from retrieval.errors import CorpusError
 from tests.conftest import SEEDS
 
@@ -156,3 +157,24 @@ def test_clean_id_is_safe() -> None:
     assert clean_id("../../etc/passwd") == "etc_passwd"
     assert clean_id("train:TRAIN_186") == "train:TRAIN_186"
     assert clean_id("新闻 一") and "/" not in clean_id("a/b")
+
+
+def test_hostile_jsonl_lines_are_named_and_the_rest_is_read(tmp_path: Path) -> None:
+    good = '{"id": "g%d", "title": "标题", "text": "一篇正常的短文。"}\n'
+    lines = [
+        good % 1,
+        "[" * 100_000 + "]" * 100_000 + "\n",  # nested 100,000 levels deep
+        '{"id": "s1", "title": "坏字符", "text": "正文\\udc00继续。"}\n',  # a lone surrogate
+        '{"id": "big", "text": "正文", "n": ' + "9" * 5000 + "}\n",  # a 5,000-digit integer
+        good % 2,
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    ingest = load_articles([path])
+    assert [a.id for a in ingest.articles] == ["g1", "s1", "g2"]
+    assert ingest.articles[1].text == "正文\ufffd继续。"
+    reasons = {f.where: f.reason for f in ingest.failures}
+    assert reasons[f"{path}:2"] == "JSON nested too deeply"
+    assert reasons[f"{path}:4"].startswith("unreadable JSON value")
+    assert len(reasons) == 2
+    chunk_article(ingest.articles[1])  # the cleaned text hashes: no UnicodeEncodeError in the chunk id
