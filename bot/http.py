@@ -190,6 +190,18 @@ class ArticleOut(BaseModel):
     sources: list[str]
 
 
+class CorpusOut(BaseModel):
+    """What the corpus holds, for a client's empty page."""
+
+    articles: int
+    chunks: int
+    sources: list[str] = Field(description="outlets, the most frequent first")
+    date_from: str | None
+    date_to: str | None
+    max_question_chars: int = Field(description="the longest question accepted")
+    examples: list[str] = Field(description="3–5 questions the corpus answers, drawn from the index")
+
+
 class Problem(BaseModel):
     """An error (RFC 9457 problem details)."""
 
@@ -554,6 +566,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if not engine.ready:
             return problem(503, "Not ready", engine.error or "no index loaded", "not-ready")
         return {"status": "ready", "manifest": engine.manifest()}
+
+    @app.get("/v1/corpus", response_model=CorpusOut, tags=["questions"])
+    def corpus() -> Any:
+        """What the corpus holds (articles, outlets, date range), the question length limit, and example questions."""
+        summary = engine.corpus_summary()
+        return {**summary, "max_question_chars": settings.max_question_chars, "examples": engine.examples()}
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def prometheus() -> Response:

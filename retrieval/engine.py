@@ -11,6 +11,7 @@ from retrieval.articles import Article
 from retrieval.conversation import Turn
 from retrieval.encoders import Encoder, load_encoder
 from retrieval.errors import IndexMissing, NewsqaError, NotFound
+from retrieval.examples import example_questions
 from retrieval.questions import analyse_question
 from retrieval.search import Filters, Searcher, SearchResult
 from retrieval.settings import Settings
@@ -31,6 +32,7 @@ class Engine:
         self._refused: str | None = None  # a build that failed to load: not retried until CURRENT changes again
         self.error: str | None = "not loaded yet"
         self._reload_lock = threading.Lock()
+        self._examples: tuple[Searcher, list[str]] | None = None
 
     @property
     def pointer_path(self) -> Path:
@@ -107,6 +109,15 @@ class Engine:
         """The manifest of the index being served, without the file list."""
         index = self.searcher.index
         return {k: v for k, v in index.manifest.items() if k != "files"} | {"build": index.path.name}
+
+    def examples(self) -> list[str]:
+        """Questions the served index answers, for an empty chat (worked out once per index loaded)."""
+        searcher = self.searcher
+        cached = self._examples
+        if cached is None or cached[0] is not searcher:
+            cached = (searcher, example_questions(searcher))
+            self._examples = cached
+        return cached[1]
 
     def corpus_summary(self) -> dict[str, Any]:
         """Article count, outlets and date range of the served corpus (for help texts)."""

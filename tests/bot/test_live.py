@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -116,47 +117,146 @@ def test_hot_reload_while_requests_run(server: str, live_index: Path, tmp_path: 
     assert "阿依古丽" in body["answer"] and body["citations"][0]["article_id"] == "xuelian-2024"
 
 
-# Skipped only outside CI: `make test` installs Debian's chromium, and CI must run this test.
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium is not installed")
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
-def test_web_page_in_headless_chromium(server: str, tmp_path: Path, viewport: dict) -> None:
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium is not installed"
+)  # skipped only outside CI: `make test` installs Debian's chromium, and CI must run these tests
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(viewport=viewport)
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(server + "/")
-        page.fill("#question", "自治区高院院长是谁？")
-        page.click("#ask")
-        page.wait_for_selector("#answer-text .cite", timeout=30_000)
-        assert "迪里夏提·沙依木" in page.inner_text("#answer-text")
-        assert "自治区高院、检察院举行首次交流会商会" in page.inner_text("#sources")
-        assert page.is_hidden("#passage")
-        page.click("#answer-text .cite >> nth=0")
-        page.wait_for_selector("#passage:not([hidden])")
-        passage = page.inner_text("#passage")
-        assert "新疆平安网 · 2023-12-16" in passage and "迪里夏提·沙依木" in passage
-        assert page.get_attribute("#passage a", "href", timeout=1000).startswith("http://www.xjpeace.cn/")
-        page.screenshot(path=str(tmp_path / f"page-{viewport['width']}.png"), full_page=True)
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
-        page.fill("#question", "特斯拉公司的首席执行官是谁？")
-        page.click("#ask")
-        page.wait_for_selector("#answer-text:has-text('没有找到')", timeout=30_000)
-        assert "最接近的段落" in page.inner_text("#sources")
-        # The page must not need anything outside the server, nor trip its own CSP.
-        assert not [e for e in errors if "Content Security Policy" in e or "Failed to load" in e], errors
-        browser.close()
+
+def _page(browser: Any, viewport: dict, **options: Any) -> tuple[Any, list[str]]:
+    context = browser.new_context(viewport=viewport, **options)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+def _ask(page: Any, question: str, turns: int) -> Any:
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+    page.locator("#thread .turn .answer:not(.muted)").nth(turns - 1).wait_for(timeout=60_000)
+    return page.locator("#thread .turn").nth(turns - 1)
+
+
+@needs_chromium
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
+def test_web_page_thread_follow_up_and_sources(server: str, browser: Any, tmp_path: Path, viewport: dict) -> None:
+    page, errors = _page(browser, viewport, has_touch=viewport["width"] < 500)
+    page.goto(server + "/")
+    # The empty page says what the corpus holds and offers questions drawn from the index.
+    page.wait_for_selector("#examples button", timeout=60_000)
+    assert "2 篇新闻" in page.inner_text("#corpus") and "新疆平安网" in page.inner_text("#corpus")
+    assert 3 <= page.locator("#examples button").count() <= 5
+
+    first = _ask(page, "伯西热克派出所组建了几支志愿者队伍？", 1)
+    assert first.locator(".short").inner_text() == "6支"
+    assert page.is_hidden("#intro")
+    # Markers are at least 24×24 CSS px (WCAG 2.5.8), and open the passage with its title link.
+    box = first.locator(".cite").first.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    first.locator(".cite").first.click()
+    assert "新疆法制报" in first.locator(".passage").inner_text()
+
+    # A follow-up keeps the thread and is sent with its history; the rewrite is shown.
+    second = _ask(page, "该所所长叫什么名字？", 2)
+    assert "理解为：伯西热克派出所所长叫什么名字？" in second.inner_text() and second.locator(".short").inner_text() == "张宝"
+    assert page.locator("#thread .turn").count() == 2
+    page.screenshot(path=str(tmp_path / f"page-{viewport['width']}.png"), full_page=True)
+
+    # The thread survives a reload; 新对话 starts over.
+    page.reload()
+    page.wait_for_selector("#thread .turn >> nth=1")
+    page.click("#new-chat")
+    assert page.locator("#thread .turn").count() == 0 and page.is_visible("#intro")
+
+    # A refusal lists the nearest passages once per article, openable.
+    refusal = _ask(page, "特斯拉公司的首席执行官是谁？", 1)
+    summaries = refusal.locator("details summary").all_inner_texts()
+    assert "没有找到" in refusal.inner_text() and len(summaries) == len(set(summaries)) >= 1
+    assert not [e for e in errors if "Content Security Policy" in e or "Failed to load" in e], errors
+    assert not errors, errors
     assert (tmp_path / f"page-{viewport['width']}.png").stat().st_size > 10_000
+
+
+@needs_chromium
+def test_web_page_share_link_dark_mode_long_input_and_errors(server: str, browser: Any) -> None:
+    page, errors = _page(browser, {"width": 1280, "height": 900}, color_scheme="dark")
+    page.goto(server + "/?q=" + "自治区高院院长是谁？")
+    page.locator("#thread .turn .short").first.wait_for(timeout=60_000)
+    assert page.locator("#thread .short").inner_text() == "迪里夏提·沙依木"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(20, 24, 31)"  # the dark palette follows prefers-color-scheme
+
+    # Over-long input: a visible Chinese notice, nothing sent, nothing cut.
+    page.fill("#question", "长" * 501)
+    assert "501/500" in page.inner_text("#counter")
+    page.click("#ask")
+    assert "问题太长了（501 字）" in page.inner_text("#notice")
+    assert page.input_value("#question") == "长" * 501 and page.locator("#thread .turn").count() == 1
+    page.fill("#question", "")
+    page.click("#ask")
+    assert page.inner_text("#notice") == "请先输入问题。"
+
+    # A server error becomes a Chinese message with the detail behind 详情.
+    page.route(
+        "**/v1/ask",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body=json.dumps({"type": "urn:newsqa:problem:busy", "title": "Service busy", "status": 503, "detail": "64 requests"}),
+        ),
+    )
+    failed = _ask(page, "自治区高院院长是谁？", 2)
+    assert "提问的人太多" in failed.inner_text() and failed.locator("details summary").inner_text() == "详情"
+
+    # A javascript: or data: article URL never becomes a link.
+    hostile = {
+        "question": "危险链接？",
+        "standalone_question": "危险链接？",
+        "short_answer": None,
+        "abstained": False,
+        "answer": "一句话。[1]",
+        "time_window": None,
+        "timings_ms": {},
+        "citations": [
+            {
+                "n": 1,
+                "article_id": "x",
+                "chunk_id": "c",
+                "title": "标题",
+                "source": "s",
+                "date": None,
+                "url": "javascript:alert(1)",
+                "quote": "一句话。",
+                "passage": "一句话。",
+                "score": 1.0,
+            }
+        ],
+    }
+    page.unroute("**/v1/ask")
+    page.route("**/v1/ask", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(hostile)))
+    turn = _ask(page, "危险链接？", 3)
+    turn.locator(".cite").first.click()
+    hrefs = page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
+    assert not [h for h in hrefs if h and not h.startswith("http")], hrefs
+    # The only console line is the browser's own note of the 503 this test staged.
+    assert [e for e in errors if "status of 503" not in e] == [], errors
