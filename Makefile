@@ -20,6 +20,10 @@ TELEGRAM_POLLING := $(shell { [ -n "$$NEWSQA_TELEGRAM_TOKEN" ] || grep -qs '^NEW
 run: install
 	@test -f $(INDEX_DIR)/CURRENT || $(BIN)/newsqa index
 	$(BIN)/newsqa ask "$(QUESTION)"
+	@echo
+	@echo "The web page: http://$(HOST):$(PORT)/   (Ctrl-C stops the server)"
+	@echo "In another terminal: .venv/bin/newsqa chat   (or: . .venv/bin/activate, then newsqa ask \"…\")"
+	@echo
 ifeq ($(TELEGRAM_POLLING),yes)
 	$(BIN)/newsqa bot & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(BIN)/newsqa serve --host $(HOST) --port $(PORT)
 else
@@ -40,9 +44,11 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[st,dev,ray]'
 	touch $@
 
-# The web page test drives Debian's Chromium through Playwright (no browser download).
+# The web page test drives Debian's Chromium through Playwright (no browser download); fonts-noto-cjk lets it draw
+# Chinese (screenshots would show empty boxes without it).
 browser:
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 index: install
 	$(BIN)/newsqa index
