@@ -37,7 +37,8 @@ def test_report_shape(report: dict) -> None:
     for metrics in report["modes"].values():
         assert list(metrics) == ["recall@1", "recall@5", "recall@10", "mrr@10", "ms_per_query"]
         assert 0 <= metrics["recall@1"] <= metrics["recall@5"] <= metrics["recall@10"] <= 1
-    assert set(report["answer"]) == {"gold_in_answer", "abstained"}
+    assert set(report["answer"]) == {"gold_in_answer", "abstained", "short_em", "short_f1", "cited_right"}
+    assert 0 <= report["answer"]["short_em"] <= report["answer"]["short_f1"] <= 1
 
 
 def test_quality_floor(report: dict) -> None:
