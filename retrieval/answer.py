@@ -342,7 +342,7 @@ def _typed_candidate(
         span = normalize(text[m.start : m.end].strip())
         if not span or len(span) > MAX_SHORT_CHARS or span in form.text:
             return False
-        if m.kind == "quantity" and span.startswith("第") and not ordinal_asked:
+        if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
         if m.kind == "time" and not _NUMERAL.search(span):
             return False  # 今天, 目前: a date that says nothing on its own

@@ -20,7 +20,7 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 MAX_K = 100
 CANDIDATES = 100  # per retriever, before fusion
 
-# Fusion (see README, "How hybrid search is tuned"): each retriever's scores over the candidate pool are
+# Fusion (see docs/answers.md, "Fusion by query form"): each retriever's scores over the candidate pool are
 # standardised (z-scores), then mixed. The weights were chosen on data with `newsqa eval`.
 DENSE_WEIGHT = 0.6
 # Queries shorter than SHORT_QUERY_CHARS (typed keywords: 非洲气候带, 保时捷总部在哪) lean on dense retrieval more.
