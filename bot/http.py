@@ -82,7 +82,7 @@ class AskIn(BaseModel):
         json_schema_extra={"examples": [{"question": "自治区高院院长是谁？", "k": 5, "filters": {"date_from": "2023-01-01"}}]},
     )
     question: Question = Field(description="the question, in Chinese (1–500 characters after stripping)")
-    k: int = Field(5, ge=1, le=MAX_K, description="passages to draw the answer from")
+    k: int = Field(5, ge=1, le=MAX_K, strict=True, description="passages to draw the answer from")
     filters: FiltersIn | None = None
     history: list[TurnIn] | None = Field(
         None,
@@ -447,7 +447,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail) if exc.status_code != 404 else "Not Found", str(exc.detail))
+        response = problem(exc.status_code, str(exc.detail) if exc.status_code != 404 else "Not Found", str(exc.detail))
+        response.headers.update(exc.headers or {})  # WWW-Authenticate on 401, Allow on 405
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -283,3 +283,11 @@ def test_health_answers_head_and_runs_on_the_event_loop(client: TestClient) -> N
     # Coroutines run on the event loop, never queued behind questions in the worker thread pool.
     routes = [r for r in client.app.routes if getattr(r, "path", "") in ("/healthz", "/readyz")]  # type: ignore[attr-defined]
     assert len(routes) == 2 and all(inspect.iscoroutinefunction(r.endpoint) for r in routes)
+
+
+def test_refusals_keep_their_headers_and_k_must_be_a_number(client: TestClient) -> None:
+    not_allowed = client.put("/v1/ask", json={"question": QUESTION})
+    assert not_allowed.headers["content-type"].startswith("application/problem+json")
+    assert not_allowed.status_code == 405 and "POST" in not_allowed.headers["allow"]
+    _problem(client.post("/v1/ask", json={"question": QUESTION, "k": True}), 422, "k")
+    assert client.post("/v1/ask", json={"question": QUESTION, "k": 3}).status_code == 200
