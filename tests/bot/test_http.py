@@ -208,6 +208,7 @@ def test_admin_reload(client: TestClient, engine: Engine) -> None:
     settings = engine.settings.model_copy(update={"admin_token": SecretStr("s3cret-token")})
     with TestClient(create_app(settings, engine)) as c:
         assert _problem(c.post("/v1/admin/reload"), 401)
+        assert c.post("/v1/admin/reload").headers["www-authenticate"] == "Bearer"
         assert _problem(c.post("/v1/admin/reload", headers={"Authorization": "Bearer wrong"}), 403)
         assert _problem(c.post("/v1/admin/reload", headers={"Authorization": "Basic s3cret-token"}), 401)
         ok = c.post("/v1/admin/reload", headers={"Authorization": "Bearer s3cret-token"})
