@@ -49,6 +49,7 @@ from retrieval.search import Searcher, one_openmp_thread
 from retrieval.store import (
     HNSW_EF_SEARCH,
     EmbeddingCache,
+    analyse_chunks,
     build_lock,
     commit_build,
     current_build,
@@ -236,8 +237,11 @@ def real_pool(ctx: Context) -> np.ndarray:
 
 def install_index(ctx: Context, folder: Path, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: np.ndarray) -> str:
     """Write a build of the given chunks and vectors into `folder` as its current index; returns the build id."""
+    # Typed spans come from the mention cache beside the embedding cache: copies of the corpus repeat its texts, so
+    # the analyser runs once per distinct chunk, on the first run only.
+    mentions = analyse_chunks(chunks, ctx.cache_dir)
     with build_lock(folder):
-        return commit_build(folder, articles, chunks, vectors, ctx.encoder)
+        return commit_build(folder, articles, chunks, vectors, ctx.encoder, mentions=mentions)
 
 
 def mixed_vectors(ctx: Context, chunks: Sequence[Chunk], seed: int) -> tuple[np.ndarray, int]:
