@@ -117,74 +117,64 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-class EmbeddingCache:
+class _ArrayCache:
+    """Arrays keyed by the hash of a text, in one SQLite table; committed per batch, so an interrupted build keeps
+    what it finished."""
+
+    def __init__(self, path: Path, table: str, column: str, dtype: type) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._dtype = dtype
+        self._select = f"SELECT key, {column} FROM {table} WHERE key IN "
+        self._insert = f"INSERT OR REPLACE INTO {table} (key, {column}) VALUES (?, ?)"
+        self._db = sqlite3.connect(path, timeout=60)
+        self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, {column} BLOB NOT NULL)")
+        self._db.commit()
+
+    def _decode(self, array: np.ndarray) -> np.ndarray | None:
+        return array
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached arrays among `keys`."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            for key, blob in self._db.execute(f"{self._select}({','.join('?' * len(part))})", part).fetchall():
+                array = self._decode(np.frombuffer(blob, dtype=self._dtype))
+                if array is not None:
+                    found[key] = array
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        """Store arrays; committed at once."""
+        self._db.executemany(self._insert, [(k, np.asarray(v, dtype=self._dtype).tobytes()) for k, v in items.items()])
+        self._db.commit()
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+class EmbeddingCache(_ArrayCache):
     """Vectors already computed by one encoder, keyed by the hash of the text embedded (SQLite file)."""
 
     def __init__(self, cache_dir: Path, encoder: Encoder) -> None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        self.path = cache_dir / f"{_slug(encoder.id)}.sqlite"
         self.dim = encoder.dim
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
-        self._db.commit()
+        super().__init__(cache_dir / f"{_slug(encoder.id)}.sqlite", "vectors", "vec", np.float32)
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        """The cached vectors among `keys`."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(keys))
-        for i in range(0, len(unique), 500):
-            part = unique[i : i + 500]
-            rows = self._db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part).fetchall()
-            for key, blob in rows:
-                vec = np.frombuffer(blob, dtype=np.float32)
-                if vec.shape == (self.dim,):  # a damaged row is simply re-embedded
-                    found[key] = vec
-        return found
-
-    def put_many(self, items: dict[str, np.ndarray]) -> None:
-        """Store vectors; committed at once so an interrupted build keeps what it finished."""
-        self._db.executemany(
-            "INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
-            [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
-        )
-        self._db.commit()
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
+    def _decode(self, array: np.ndarray) -> np.ndarray | None:
+        return array if array.shape == (self.dim,) else None  # a damaged row is simply re-embedded
 
 
-class MentionCache:
+class MentionCache(_ArrayCache):
     """Typed spans already found in chunk texts by one analyser (SQLite file beside the embedding cache)."""
 
     def __init__(self, cache_dir: Path) -> None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(cache_dir / f"mentions-{_slug(ANALYSER)}.sqlite", timeout=60)
-        self._db.execute("CREATE TABLE IF NOT EXISTS mentions (key TEXT PRIMARY KEY, spans BLOB NOT NULL)")
-        self._db.commit()
+        super().__init__(cache_dir / f"mentions-{_slug(ANALYSER)}.sqlite", "mentions", "spans", np.int32)
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        """The cached spans among `keys` (int32 arrays of shape (n, 3))."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(keys))
-        for i in range(0, len(unique), 500):
-            part = unique[i : i + 500]
-            rows = self._db.execute(f"SELECT key, spans FROM mentions WHERE key IN ({','.join('?' * len(part))})", part)
-            for key, blob in rows.fetchall():
-                found[key] = np.frombuffer(blob, dtype=np.int32).reshape(-1, 3)
-        return found
-
-    def put_many(self, items: dict[str, np.ndarray]) -> None:
-        """Store spans; committed at once."""
-        self._db.executemany(
-            "INSERT OR REPLACE INTO mentions (key, spans) VALUES (?, ?)",
-            [(k, np.asarray(v, dtype=np.int32).tobytes()) for k, v in items.items()],
-        )
-        self._db.commit()
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
+    def _decode(self, array: np.ndarray) -> np.ndarray | None:
+        return array.reshape(-1, 3) if array.size % 3 == 0 else None
 
 
 def analyse_chunks(chunks: Sequence[Chunk], cache_dir: Path | None, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,8 @@
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -151,12 +153,13 @@ def test_damaged_manifest_and_pointer(tmp_path: Path, hash_encoder: HashEncoder)
         load_index(tmp_path, hash_encoder.id)
 
 
-def test_second_concurrent_build_is_refused(tmp_path: Path, hash_encoder: HashEncoder) -> None:
-    held = threading.Event()
-    release = threading.Event()
+@contextmanager
+def lock_held_elsewhere(index_dir: Path) -> Iterator[None]:
+    """The build lock of `index_dir`, held by another thread for the duration."""
+    held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with build_lock(tmp_path):
+        with build_lock(index_dir):
             held.set()
             release.wait(10)
 
@@ -164,11 +167,15 @@ def test_second_concurrent_build_is_refused(tmp_path: Path, hash_encoder: HashEn
     t.start()
     held.wait(10)
     try:
-        with pytest.raises(IndexBusy, match="another 'newsqa index'"):
-            build_index(_articles(1), hash_encoder, tmp_path, progress=False)
+        yield
     finally:
         release.set()
         t.join()
+
+
+def test_second_concurrent_build_is_refused(tmp_path: Path, hash_encoder: HashEncoder) -> None:
+    with lock_held_elsewhere(tmp_path), pytest.raises(IndexBusy, match="another 'newsqa index'"):
+        build_index(_articles(1), hash_encoder, tmp_path, progress=False)
     assert build_index(_articles(1), hash_encoder, tmp_path, progress=False).articles == 1
     assert not any(p.name.endswith(".partial") for p in (tmp_path / "builds").iterdir())
     assert os.path.exists(tmp_path / "CURRENT")
@@ -211,20 +218,6 @@ def test_update_reads_the_index_only_under_the_build_lock(tmp_path: Path, hash_e
     # A run that read the index before another run switched in its build would write a build without that run's
     # articles. So even an update that would change nothing waits for no one: it is refused while a build runs.
     update_index(_articles(2), hash_encoder, tmp_path, progress=False)
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with build_lock(tmp_path):
-            held.set()
-            release.wait(10)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    held.wait(10)
-    try:
-        with pytest.raises(IndexBusy):
-            update_index(_articles(2), hash_encoder, tmp_path, progress=False)  # nothing new, yet it must not read
-    finally:
-        release.set()
-        t.join()
+    with lock_held_elsewhere(tmp_path), pytest.raises(IndexBusy):
+        update_index(_articles(2), hash_encoder, tmp_path, progress=False)  # nothing new, yet it must not read
     assert update_index(_articles(2), hash_encoder, tmp_path, progress=False).up_to_date
