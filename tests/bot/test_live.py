@@ -78,6 +78,17 @@ def test_uvicorn_serves_the_api_over_http(server: str) -> None:
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
 
 
+def test_a_dialogue_over_http_with_history(server: str) -> None:
+    first = httpx.post(f"{server}/v1/ask", json={"question": "伯西热克派出所组建了几支志愿者队伍？"}, timeout=30).json()
+    history = [{"question": first["question"], "answer": first["answer"]}]
+    body = httpx.post(f"{server}/v1/ask", json={"question": "该所所长叫什么名字？", "history": history}, timeout=30).json()
+    assert body["standalone_question"] == "伯西热克派出所所长叫什么名字？" and body["short_answer"] == "张宝"
+    # The stream carries the rewrite too.
+    with httpx.stream("POST", f"{server}/v1/ask?stream=true", json={"question": "该所所长叫什么名字？", "history": history}) as r:
+        events = "".join(r.iter_text())
+    assert '"standalone_question": "伯西热克派出所所长叫什么名字？"' in events
+
+
 def test_hot_reload_while_requests_run(server: str, live_index: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
