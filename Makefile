@@ -49,6 +49,8 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 browser:
 	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@# axe-core checks the page's accessibility in the tests only; it is never served.
+	@test -f build/node/node_modules/axe-core/axe.min.js || npm install --prefix build/node axe-core@4.14.1 --no-audit --no-fund --silent
 
 index: install
 	$(BIN)/newsqa index

@@ -271,3 +271,24 @@ def test_web_page_share_link_dark_mode_long_input_and_errors(server: str, browse
     assert not [h for h in hrefs if h and not h.startswith("http")], hrefs
     # The only console line is the browser's own note of the 503 this test staged.
     assert [e for e in errors if "status of 503" not in e] == [], errors
+
+
+AXE = Path(__file__).resolve().parents[2] / "build" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@needs_chromium
+@pytest.mark.skipif(not AXE.exists() and not os.environ.get("CI"), reason="axe-core is not installed (make browser)")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_web_page_has_no_serious_accessibility_violations(server: str, browser: Any, scheme: str) -> None:
+    # axe-core is injected by the test alone, so the page's own CSP is bypassed for this context only.
+    page, errors = _page(browser, {"width": 1280, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    page.goto(server + "/")
+    page.wait_for_selector("#examples button", timeout=60_000)
+    _ask(page, "伯西热克派出所组建了几支志愿者队伍？", 1)
+    _ask(page, "特斯拉公司的首席执行官是谁？", 2)
+    page.locator("#thread .cite").first.click()
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document)")
+    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    assert not errors, errors
