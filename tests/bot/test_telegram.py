@@ -388,7 +388,7 @@ class ScriptedEngine(Engine):
     def ready(self) -> bool:
         return True
 
-    def answer(self, question: str, k: int = 5, filters: Any = None) -> Answer:
+    def answer(self, question: str, k: int = 5, filters: Any = None, history: Any = None) -> Answer:
         return self.reply(question)
 
 
