@@ -439,7 +439,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if isinstance(exc, BadQuery) and exc.field:
             return _field_problem(exc.field, str(exc))
         title = {422: "Invalid input", 404: "Not found"}.get(status, "Service unavailable")
-        return problem(status, title, str(exc), exc.kind)
+        return problem(status, title, public(str(exc)), exc.kind)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -488,6 +488,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             expose_headers=["X-Request-ID"],
         )
     app.add_middleware(BodyLimit)
+
+    def public(detail: str) -> str:
+        """A detail fit for clients: the server's folders are named by role, not by their path on disk."""
+        for folder in {str(settings.index_dir.resolve()), str(settings.index_dir)}:
+            detail = detail.replace(folder, "the index folder")
+        return detail
 
     def filters_of(body: FiltersIn | None, prefix: str = "") -> Filters | None:
         if body is None:
@@ -566,7 +572,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def readyz() -> Any:
         """Ready when an index is loaded; reports the manifest it serves."""
         if not engine.ready:
-            return problem(503, "Not ready", engine.error or "no index loaded", "not-ready")
+            return problem(503, "Not ready", public(engine.error or "no index loaded"), "not-ready")
         return {"status": "ready", "manifest": engine.manifest()}
 
     @app.get("/v1/corpus", response_model=CorpusOut, tags=["questions"])
