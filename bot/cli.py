@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -322,6 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run one command; handled errors print one line on stderr and exit 1."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Bytes that are not UTF-8 reach Python as lone surrogates, which nothing downstream can encode.
+    if any(re.search("[\udc80-\udcff]", a) for a in argv):
+        print("newsqa: an argument is not valid UTF-8 text; check the terminal's encoding", file=sys.stderr)
+        return EXIT_USAGE
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))

@@ -212,3 +212,14 @@ def test_eval_dialogues_reports_follow_up_accuracy(seed_index_dir: Path, tmp_pat
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report == {"dialogues": 3, "follow_up_accuracy": 1.0, "standalone_accuracy": 1.0, "switches_unrewritten": 1.0}
+
+
+def test_an_argument_that_is_not_utf8_gets_one_line(seed_index_dir: Path) -> None:
+    environ = {**os.environ, "NEWSQA_INDEX_DIR": str(seed_index_dir)}
+    done = subprocess.run([NEWSQA.encode(), b"ask", b"\xff\xfe"], capture_output=True, env=environ, timeout=600)
+    stderr = done.stderr.decode()
+    assert (
+        done.returncode == 2
+        and "Traceback" not in stderr
+        and stderr.strip() == ("newsqa: an argument is not valid UTF-8 text; check the terminal's encoding")
+    )
