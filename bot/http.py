@@ -249,8 +249,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _error_field(error: dict[str, Any]) -> str:
+    # A body that is not JSON is located at a character offset ("body", 42): the field is the body itself.
+    return "body" if error.get("type") == "json_invalid" else _field_name(tuple(error.get("loc", ())))
+
+
 def _validation_problem(exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", "invalid"))} for e in exc.errors()]
+    errors = [{"field": _error_field(e), "message": str(e.get("msg", "invalid"))} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
     return problem(422, "Invalid input", detail, "validation", errors)
 

@@ -97,7 +97,9 @@ def test_ask_input_rules(client: TestClient, body: dict, field: str) -> None:
 
 
 def test_ask_malformed_and_oversized_bodies(client: TestClient) -> None:
-    _problem(client.post("/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"}), 422)
+    _problem(client.post("/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"}), 422, "body")
+    cut = client.post("/v1/ask", content=b'{"question": "x",', headers={"Content-Type": "application/json"})
+    assert [e["field"] for e in _problem(cut, 422, "body")["errors"]] == ["body"]  # never a character offset
     _problem(client.post("/v1/ask", content=b"\xff\xfe", headers={"Content-Type": "application/json"}), 422)
     _problem(client.post("/v1/ask", json=[QUESTION]), 422)
     big = json.dumps({"question": QUESTION, "pad": "x" * 70_000}).encode()
