@@ -759,7 +759,7 @@ def mount_webhook(app: "FastAPI", settings: Settings, engine: Engine) -> App:
         try:
             data = await request.json()
             update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
-        except (ValueError, KeyError, TypeError, AttributeError):  # not JSON, or not shaped like an update
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # not JSON, not an update, too deep
             update = None
         if update is None:
             return problem(400, "Invalid input", "the body is not a Telegram update", "validation")

@@ -494,6 +494,11 @@ def test_webhook_mode_in_the_http_app(engine: Engine) -> None:
                 WEBHOOK_PATH, content=b"[1]", headers={SECRET_HEADER: "s3cr3t-token_x", "Content-Type": "application/json"}
             )
             assert bad.status_code == 400
+            deep = b'{"update_id": 1, "message": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"  # 40 KB, under the body limit
+            nested = client.post(
+                WEBHOOK_PATH, content=deep, headers={SECRET_HEADER: "s3cr3t-token_x", "Content-Type": "application/json"}
+            )
+            assert nested.status_code == 400  # refused as input, never a 500
             response = client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: "s3cr3t-token_x"})
             assert response.status_code == 200 and response.json() == {"ok": True}
             assert "迪里夏提" in emu.wait_sent(uid)[0].params["text"]
