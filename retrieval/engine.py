@@ -42,7 +42,7 @@ class Engine:
     def _read_pointer(self) -> str | None:
         try:
             return self.pointer_path.read_text(encoding="utf-8").strip()
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # a damaged pointer is reported by the load that follows
             return None
 
     def load(self, strict: bool = False) -> bool:

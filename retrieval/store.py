@@ -522,7 +522,11 @@ def current_build(index_dir: Path) -> Path:
     pointer = index_dir / "CURRENT"
     if not pointer.is_file():
         raise IndexMissing(f'no index in {index_dir}: run "newsqa index" first')
-    build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise IndexCorrupt(f"{pointer} is damaged (not text); {REBUILD_HINT}") from None
+    build = index_dir / "builds" / name
     if not build.is_dir():
         raise IndexCorrupt(f"{pointer} names a build that does not exist ({build}); {REBUILD_HINT}")
     return build
@@ -540,6 +544,17 @@ def read_manifest(build: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         found = manifest.get("format_version") if isinstance(manifest, dict) else None
         raise IndexMismatch(f"index format {found!r} is not the supported format {FORMAT_VERSION}; {REBUILD_HINT}")
+    encoder, counts = manifest.get("encoder"), manifest.get("counts")
+    shaped = (
+        isinstance(encoder, dict)
+        and isinstance(encoder.get("id"), str)
+        and isinstance(encoder.get("dim"), int)
+        and isinstance(manifest.get("files"), dict)
+        and isinstance(counts, dict)
+        and all(isinstance(counts.get(k), int) for k in ("articles", "chunks"))
+    )
+    if not shaped:  # valid JSON of the wrong shape is damage too
+        raise IndexCorrupt(f"{path} is damaged (fields missing or of the wrong type); {REBUILD_HINT}")
     return manifest
 
 

@@ -223,3 +223,20 @@ def test_an_argument_that_is_not_utf8_gets_one_line(seed_index_dir: Path) -> Non
         and "Traceback" not in stderr
         and stderr.strip() == ("newsqa: an argument is not valid UTF-8 text; check the terminal's encoding")
     )
+
+
+@pytest.mark.parametrize("damage", ["encoder null", "CURRENT not text"])
+def test_a_manifest_of_the_wrong_shape_or_a_binary_pointer_is_damage(seed_index_dir: Path, tmp_path: Path, damage: str) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir)
+    if damage == "encoder null":
+        manifest_path = current_build(index_dir) / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["encoder"] = None
+        manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    else:
+        (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00build")
+    for args in (("ask", "自治区高院院长是谁？"), ("info",)):
+        result = run(*args, index_dir=index_dir)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith("newsqa: ") and "damaged" in result.stderr and len(result.stderr.splitlines()) == 1
