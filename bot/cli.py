@@ -64,7 +64,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     # Without paths the corpus folder is the whole corpus (articles gone from it leave the index);
     # with paths, their articles are added or updated, and --prune makes them the whole corpus.
     paths = args.paths or [settings.corpus_dir]
-    ingest = load_articles(paths)
+    ingest = load_articles(paths, max_chars=settings.max_article_chars)
     for failure in ingest.failures:
         print(f"skipped {failure.where}: {failure.reason}", file=sys.stderr)
     if not ingest.articles:
@@ -225,6 +225,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,  # the app factory configures JSON logging in each worker
         timeout_graceful_shutdown=settings.shutdown_timeout,  # requests in flight get this long after SIGTERM
+        # On purpose: idle keep-alive connections close after 5 s, and at most 1,000 connections are open at once
+        # (beyond that uvicorn answers 503 at once), so slow or idle clients cannot pile up without bound.
+        timeout_keep_alive=5,
+        limit_concurrency=1000,
     )
     return EXIT_OK
 

@@ -13,6 +13,9 @@ from retrieval.errors import CorpusError
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
 MAX_FILE_BYTES = 200 * 1024 * 1024
+# One article longer than this is refused: a 50 MB "article" would be 68,000 chunks and hours of embedding, and is
+# far more likely a mistake than news (the longest of 24,100 CCTV articles has about 14,000 characters).
+MAX_ARTICLE_CHARS = 200_000
 _ID_CHARS = re.compile(r"[^0-9A-Za-z_.:-]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -307,12 +310,17 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def load_articles(paths: Iterable[Path]) -> Ingest:
-    """Read every article under `paths`; duplicate ids keep the first and report the rest."""
+def load_articles(paths: Iterable[Path], max_chars: int = MAX_ARTICLE_CHARS) -> Ingest:
+    """Read every article under `paths`; duplicate ids keep the first and report the rest, and articles longer than
+    `max_chars` are reported, not read."""
     ingest = Ingest()
     seen: dict[str, str] = {}
     for path in find_files(paths):
         for article in read_file(path, ingest):
+            if len(article.text) > max_chars:
+                reason = f"article {article.id!r} is {len(article.text):,} characters long; the limit is {max_chars:,}"
+                ingest.failures.append(Failure(str(path), f"{reason} (NEWSQA_MAX_ARTICLE_CHARS)"))
+                continue
             if article.id in seen:
                 ingest.failures.append(Failure(str(path), f"duplicate article id {article.id!r} (first in {seen[article.id]})"))
                 continue

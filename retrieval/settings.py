@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     telegram_allowed_chats: str = Field("", description="comma-separated chat ids allowed to use the bot (all when empty)")
     admin_token: SecretStr | None = Field(None, description="bearer token for admin endpoints")
     max_question_chars: int = Field(500, ge=1, description="longest question accepted, in characters")
+    max_article_chars: int = Field(200_000, ge=1, description="longest article indexed, in characters (longer: reported)")
     cors_origins: str = Field("", description="comma-separated browser origins allowed to call the API (none by default)")
     reload_interval: float = Field(2.0, gt=0, description="seconds between checks for a newly built index")
     max_pending: int = Field(

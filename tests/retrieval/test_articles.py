@@ -178,3 +178,13 @@ def test_hostile_jsonl_lines_are_named_and_the_rest_is_read(tmp_path: Path) -> N
     assert reasons[f"{path}:4"].startswith("unreadable JSON value")
     assert len(reasons) == 2
     chunk_article(ingest.articles[1])  # the cleaned text hashes: no UnicodeEncodeError in the chunk id
+
+
+def test_an_article_over_the_size_limit_is_reported_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    rows = [{"id": "huge", "title": "长文", "text": "很长的正文。" * 1000}, {"id": "ok", "title": "短文", "text": "一篇短文。"}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    ingest = load_articles([path], max_chars=5_000)
+    assert [a.id for a in ingest.articles] == ["ok"]
+    [failure] = ingest.failures
+    assert "'huge' is 6,000 characters long; the limit is 5,000 (NEWSQA_MAX_ARTICLE_CHARS)" in failure.reason
