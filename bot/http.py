@@ -461,8 +461,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.exception("unhandled error")
         return problem(500, "Internal error", "something went wrong on our side; the error was logged")
 
-    # Added before `observe` so that it sits inside it: refusals get a request id, a log line and metrics.
+    # Added before `observe` so that they sit inside it: refusals (busy, rate limit, body too large) get a request id,
+    # a log line and metrics too.
     app.add_middleware(Gate, max_pending=settings.max_pending, per_minute=settings.api_rate_limit)
+    app.add_middleware(BodyLimit)
+    routes: set[str] = set()  # the app's route paths, filled in on the first request (routes are added below)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -471,8 +474,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         token = request_id_var.set(rid)
         started = time.perf_counter()
         try:
-            response = await call_next(request)
-            route = getattr(request.scope.get("route"), "path", "unmatched")
+            try:
+                response = await call_next(request)
+            except Exception:  # answered here, so that a 500 has its request id, log line and metrics too
+                log.exception("unhandled error")
+                response = problem(500, "Internal error", "something went wrong on our side; the error was logged")
+            # A refusal before routing (busy, rate limit) is labelled with the route it was for, when there is one.
+            path = request.url.path
+            routes.update(() if routes else (getattr(r, "path", "") for r in app.routes))
+            route = getattr(request.scope.get("route"), "path", path if path in routes else "unmatched")
             elapsed = time.perf_counter() - started
             method = request.method if request.method in KNOWN_METHODS else "other"  # labels from a closed set only
             metrics.requests.labels(route, method, str(response.status_code)).inc()
@@ -492,7 +502,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
-    app.add_middleware(BodyLimit)
 
     def public(detail: str) -> str:
         """A detail fit for clients: the server's folders are named by role, not by their path on disk."""

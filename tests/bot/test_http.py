@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -297,3 +298,25 @@ def test_refusals_keep_their_headers_and_k_must_be_a_number(client: TestClient) 
     assert not_allowed.status_code == 405 and "POST" in not_allowed.headers["allow"]
     _problem(client.post("/v1/ask", json={"question": QUESTION, "k": True}), 422, "k")
     assert client.post("/v1/ask", json={"question": QUESTION, "k": 3}).status_code == 200
+
+
+def test_every_refusal_and_failure_has_a_request_id_and_is_counted(engine: Engine) -> None:
+    settings = engine.settings.model_copy(update={"max_pending": 0})  # every question is "busy"
+    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as c:
+        busy = c.post("/v1/ask", json={"question": QUESTION})
+        assert busy.status_code == 503 and busy.headers["x-request-id"]
+        huge = c.post("/v1/ask", content=b"x" * 70_000, headers={"Content-Type": "application/json"})
+        assert huge.status_code == 413 and huge.headers["x-request-id"]
+        metrics = c.get("/metrics").text
+        assert 'route="/v1/ask",status="503"' in metrics and 'status="413"' in metrics
+
+    class Broken(Engine):
+        def search(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("secret internal detail")
+
+    broken = Broken(engine.settings)
+    broken._searcher = engine.searcher  # loaded, but searching fails
+    with TestClient(create_app(engine.settings, broken), raise_server_exceptions=False) as c:
+        failed = c.get("/v1/search", params={"q": "会商"})
+        assert failed.status_code == 500 and failed.headers["x-request-id"] and "secret" not in failed.text
+        assert 'status="500"' in c.get("/metrics").text
