@@ -67,13 +67,20 @@ def cmd_index(args: argparse.Namespace) -> int:
     ingest = load_articles(paths, max_chars=settings.max_article_chars)
     for failure in ingest.failures:
         print(f"skipped {failure.where}: {failure.reason}", file=sys.stderr)
+    prune = args.prune or not args.paths
+    reported = {f.where for f in ingest.failures}
+    for where in ingest.unreadable:
+        if where.split(": cannot read")[0] not in reported:  # unreadable files were reported above; folders here
+            print(f"newsqa: {where}", file=sys.stderr)
+    if ingest.unreadable and prune:
+        # Its articles would look deleted: keep everything already indexed, and say so.
+        print("newsqa: part of the corpus could not be read, so nothing is removed from the index this run", file=sys.stderr)
+        prune = False
     if not ingest.articles:
         raise CorpusError(f"no articles could be read from {', '.join(map(str, paths))}")
     encoder = load_encoder(settings.encoder)
     remote = ray_embedder(args.ray, encoder) if args.ray else None
-    report = update_index(
-        ingest.articles, encoder, settings.index_dir, prune=args.prune or not args.paths, progress=not args.quiet, remote=remote
-    )
+    report = update_index(ingest.articles, encoder, settings.index_dir, prune=prune, progress=not args.quiet, remote=remote)
     print(_summary(report, len(ingest.failures), settings.index_dir))
     return EXIT_OK
 

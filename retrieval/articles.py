@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -68,6 +69,8 @@ class Ingest:
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     files: int = 0
+    #: files and folders that exist but could not be read: their articles may be missing from `articles`
+    unreadable: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- raw web-page text
@@ -295,16 +298,27 @@ def read_file(path: Path, ingest: Ingest) -> Iterator[Article]:
         ingest.failures.append(Failure(str(path), str(exc)))
     except (OSError, EOFError, ValueError) as exc:  # unreadable, truncated gzip, …
         ingest.failures.append(Failure(str(path), f"cannot read: {exc}"))
+        if isinstance(exc, PermissionError):
+            ingest.unreadable.append(f"{path}: cannot read ({exc.strerror})")
 
 
-def find_files(paths: Iterable[Path]) -> list[Path]:
-    """All article files under the given files and folders, sorted; raises CorpusError for a missing path."""
+def find_files(paths: Iterable[Path], unreadable: list[str] | None = None) -> list[Path]:
+    """All article files under the given files and folders, sorted; raises CorpusError for a missing path. Folders
+    that cannot be listed are appended to `unreadable` (never skipped in silence)."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found.extend(f for f in sorted(p.rglob("*")) if f.is_file() and _suffix(f) in SUFFIXES)
+
+            def blocked(exc: OSError) -> None:
+                if unreadable is not None:
+                    unreadable.append(f"{exc.filename}: cannot read ({exc.strerror})")
+
+            inside = [Path(folder) / n for folder, _, names in os.walk(p, onerror=blocked) for n in names]
+            found.extend(sorted(f for f in inside if f.is_file() and _suffix(f) in SUFFIXES))
         elif p.is_file():
             found.append(p)
+        elif p.exists() or p.is_symlink():
+            raise CorpusError(f"{p}: cannot be read")
         else:
             raise CorpusError(f"{p}: no such file or folder")
     return found
@@ -315,7 +329,7 @@ def load_articles(paths: Iterable[Path], max_chars: int = MAX_ARTICLE_CHARS) -> 
     `max_chars` are reported, not read."""
     ingest = Ingest()
     seen: dict[str, str] = {}
-    for path in find_files(paths):
+    for path in find_files(paths, ingest.unreadable):
         for article in read_file(path, ingest):
             if len(article.text) > max_chars:
                 reason = f"article {article.id!r} is {len(article.text):,} characters long; the limit is {max_chars:,}"

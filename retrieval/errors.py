@@ -38,6 +38,12 @@ class IndexBusy(NewsqaError):
     kind = "index-busy"
 
 
+class IndexWriteError(NewsqaError):
+    """The index could not be written (read-only folder, full disk, file-size limit); the previous one is intact."""
+
+    kind = "index-write-error"
+
+
 class BadQuery(NewsqaError):
     """The question or its parameters are unusable (empty, too long, bad filter)."""
 

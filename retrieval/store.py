@@ -37,7 +37,7 @@ from retrieval.chunks import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article,
 from retrieval.duplicates import fold_duplicates
 from retrieval.encoders import Encoder
 from retrieval.entities import ANALYSER, Mention, decode_mentions, encode_mentions, find_mentions
-from retrieval.errors import EncoderError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, NotFound
+from retrieval.errors import EncoderError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteError, NotFound
 from retrieval.tokens import bm25_terms
 
 FORMAT_VERSION = 1
@@ -390,8 +390,14 @@ def commit_build(
     The caller holds `build_lock(index_dir)`."""
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     partial = index_dir / "builds" / f"{build_id}.partial"
-    write_build(partial, articles, chunks, vectors, encoder, exact_max, mentions)
-    os.replace(partial, index_dir / "builds" / build_id)
+    try:
+        write_build(partial, articles, chunks, vectors, encoder, exact_max, mentions)
+        os.replace(partial, index_dir / "builds" / build_id)
+    except BaseException as exc:  # a failed write (full disk, file-size limit) leaves no half-written build behind
+        shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, RuntimeError):  # FAISS reports a failed write as a C++ runtime error
+            raise OSError(f"writing {partial.name} failed: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+        raise
     _switch(index_dir, build_id)
     return build_id
 
@@ -406,8 +412,18 @@ def build_index(
     remote: RemoteEmbedder | None = None,
 ) -> BuildReport:
     """Chunk and embed `articles` (reusing cached vectors) and switch `index_dir` to the new index."""
-    with build_lock(index_dir):
+    with _writes_reported(index_dir), build_lock(index_dir):
         return _build_locked(articles, encoder, index_dir, progress, cache_dir, exact_max, remote)
+
+
+@contextmanager
+def _writes_reported(index_dir: Path) -> Iterator[None]:
+    """A write that fails (read-only folder, full disk, file-size limit) becomes one IndexWriteError."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise IndexWriteError(f"cannot write the index in {index_dir} ({reason}); the previous index is unchanged") from None
 
 
 def _build_locked(
@@ -466,7 +482,7 @@ def update_index(
     leave it), fold reprints into their originals, and rebuild unless nothing changed."""
     started = time.perf_counter()
     # The lock covers reading the current index too: a second run must build on top of the first, not beside it.
-    with build_lock(index_dir):
+    with _writes_reported(index_dir), build_lock(index_dir):
         report = _update_locked(ingested, encoder, index_dir, prune, remove, progress, remote)
     return replace(report, seconds=time.perf_counter() - started)
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -240,3 +241,59 @@ def test_a_manifest_of_the_wrong_shape_or_a_binary_pointer_is_damage(seed_index_
         result = run(*args, index_dir=index_dir)
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         assert result.stderr.startswith("newsqa: ") and "damaged" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_failed_write_is_one_line_and_leaves_no_partial_build(seed_index_dir: Path, tmp_path: Path) -> None:
+    import resource
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "new.jsonl").write_text(json.dumps({"id": "n1", "title": "新稿", "text": "一篇新的短文。" * 40}) + "\n")
+
+    def small_files() -> None:  # as a full disk would: any file may grow to 8 KB only
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    environ = {**os.environ, "NEWSQA_INDEX_DIR": str(index_dir)}
+    done = subprocess.run(
+        [NEWSQA, "index", str(corpus), "-q"], capture_output=True, text=True, env=environ, timeout=600, preexec_fn=small_files
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("newsqa: cannot write the index in")
+    assert not list((index_dir / "builds").glob("*.partial"))
+    assert json.loads(run("info", "--json", index_dir=index_dir).stdout)["counts"]["articles"] == 2  # the old one serves
+
+
+def test_an_unreadable_folder_is_named_and_its_articles_stay(
+    seed_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot import cli
+    from retrieval import articles
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir)
+    corpus = tmp_path / "corpus"
+    (corpus / "locked").mkdir(parents=True)
+    seeds = sorted(SEEDS.glob("*.txt"))
+    shutil.copy(seeds[0], corpus)
+    shutil.copy(seeds[1], corpus / "locked")
+    real_walk = os.walk
+
+    def walk(top: Any, onerror: Any = None, **kw: Any) -> Any:  # the tests run as root, who can read anything
+        for folder, dirs, names in real_walk(top, onerror=onerror, **kw):
+            if Path(folder).name == "locked":
+                onerror(PermissionError(13, "Permission denied", folder))
+                dirs[:] = []
+                continue
+            yield folder, dirs, names
+
+    monkeypatch.setattr(articles.os, "walk", walk)
+    monkeypatch.setenv("NEWSQA_INDEX_DIR", str(index_dir))
+    monkeypatch.setenv("NEWSQA_CORPUS_DIR", str(corpus))
+    assert cli.main(["index", "-q"]) == 0  # the corpus folder is the whole corpus: it would prune
+    err = capsys.readouterr().err
+    assert f"{corpus / 'locked'}: cannot read (Permission denied)" in err and "nothing is removed" in err
+    monkeypatch.undo()
+    assert json.loads(run("info", "--json", index_dir=index_dir).stdout)["counts"]["articles"] == 2

@@ -130,7 +130,7 @@ def test_huge_lines_empty_files_and_a_folder_of_mixed_junk(tmp_path: Path) -> No
     (corpus / "empty.jsonl").write_bytes(b"")
     (corpus / "blank.md").write_text("\n\n   \n", encoding="utf-8")
     (corpus / "gbk.txt").write_bytes("标题：国标编码的新闻\n这是一篇用GBK编码保存的新闻稿。".encode("gbk"))
-    ingest = load_articles([corpus])
+    ingest = load_articles([corpus], max_chars=len(huge))  # the default limit would refuse this 3.3 M-character article
     assert {a.id for a in ingest.articles} == {"big", "gbk"}
     reasons = {Path(f.where.split(":")[0]).name: f.reason for f in ingest.failures}
     assert reasons["empty.txt"] == "empty file" and "invalid JSON" in reasons["huge.jsonl"] and "blank.md" in reasons
