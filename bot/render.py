@@ -26,7 +26,7 @@ def render_text(reply: Answer) -> str:
     lines.append("最接近的段落：" if reply.abstained else "来源：")
     for c in reply.citations:
         lines.append(f"[{c.n}] {c.title}（{_byline(c.source, c.date)}）")
-        if c.url:
+        if _web_url(c.url):  # a terminal may make any URL clickable: show web addresses only
             lines.append(f"    {c.url}")
         if c.quote:
             lines.append(f"    引文：{c.quote}")

@@ -11,6 +11,7 @@ from bot.render import (
     render_passage,
     render_sources,
     render_telegram,
+    render_text,
     split_html,
     utf16_length,
     visible_text,
@@ -160,3 +161,19 @@ def test_help_and_sources_texts() -> None:
     sources = parts_ok([render_sources(many)])
     assert "共 300 篇新闻文章。" in sources and "60 家" in sources and "另有 10 家" in sources and "• <媒体0>&" in sources
     assert "等 60 家" in parts_ok([render_help(many, None, 500)])
+
+
+def test_only_web_addresses_are_shown_in_the_terminal_and_linked_in_telegram() -> None:
+    cites = [cite(1, url="javascript:alert(1)"), cite(2, url="data:text/html,x"), cite(3)]
+    reply = Answer("问？", "一[1]二[2]三[3]", False, cites, short_answer="三")
+    text = render_text(reply)
+    assert "javascript:" not in text and "data:" not in text and "http://www.xjpeace.cn/3.html" in text
+    assert text.startswith("答：三")
+    html = "".join(render_telegram(reply))
+    assert "javascript:" not in html and "data:" not in html and html.startswith("<b>三</b>")
+
+
+def test_a_rewritten_follow_up_says_how_it_was_understood() -> None:
+    reply = Answer("他呢？", "高继明出席会议。[1]", False, [cite(1)], short_answer="高继明", standalone_question="高继明呢？")
+    assert render_text(reply).startswith("理解为：高继明呢？")
+    assert visible_text("".join(render_telegram(reply))).startswith("理解为：高继明呢？")
