@@ -297,3 +297,29 @@ def test_an_unreadable_folder_is_named_and_its_articles_stay(
     assert f"{corpus / 'locked'}: cannot read (Permission denied)" in err and "nothing is removed" in err
     monkeypatch.undo()
     assert json.loads(run("info", "--json", index_dir=index_dir).stdout)["counts"]["articles"] == 2
+
+
+def test_index_run_while_another_holds_the_lock_is_refused_even_with_nothing_to_do(seed_index_dir: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir)
+    with open(index_dir / ".lock", "w") as lock:  # another `newsqa index` is writing
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = run("index", str(SEEDS), "-q", index_dir=index_dir)  # the same corpus: nothing would change
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip() == f"newsqa: another 'newsqa index' is writing {index_dir}; wait for it to finish"
+
+
+def test_hostile_jsonl_lines_are_named_by_the_cli_and_the_rest_is_indexed(seed_index_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir)
+    corpus = tmp_path / "hostile.jsonl"
+    good = '{"id": "g%d", "title": "标题", "text": "一篇正常的短文，说的是天山雪莲。"}\n'
+    corpus.write_text(
+        good % 1 + "[" * 100_000 + "]" * 100_000 + "\n" + '{"id": "n", "text": "x", "v": ' + "9" * 5000 + "}\n" + good % 2
+    )
+    done = run("index", str(corpus), "-q", index_dir=index_dir)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert f"{corpus}:2: JSON nested too deeply" in done.stderr and f"{corpus}:3: unreadable JSON value" in done.stderr
+    assert json.loads(run("info", "--json", index_dir=index_dir).stdout)["counts"]["articles"] == 4

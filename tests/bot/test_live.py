@@ -78,6 +78,14 @@ def test_uvicorn_serves_the_api_over_http(server: str) -> None:
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
 
 
+def test_metric_labels_stay_a_closed_set_and_health_answers_head(server: str) -> None:
+    for i in range(10):
+        httpx.request(f"FROB{i}" * 30, f"{server}/healthz")
+    assert httpx.head(f"{server}/healthz").status_code == 200
+    body = httpx.get(f"{server}/metrics").text
+    assert "FROB" not in body and 'method="other"' in body
+
+
 def test_a_dialogue_over_http_with_history(server: str) -> None:
     first = httpx.post(f"{server}/v1/ask", json={"question": "伯西热克派出所组建了几支志愿者队伍？"}, timeout=30).json()
     history = [{"question": first["question"], "answer": first["answer"]}]
