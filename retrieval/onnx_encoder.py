@@ -93,7 +93,7 @@ def read_e5_file(path: Path) -> E5File:
         name = bytes(buf[off + 2 : off + 2 + nl]).decode()
         off += 2 + nl
         _dtype = buf[off]
-        n, toff, nbytes = struct.unpack_from("<IQQ", buf, off + 1)
+        _n, toff, nbytes = struct.unpack_from("<IQQ", buf, off + 1)
         off += 1 + 4 + 16
         raw = np.frombuffer(buf, dtype=np.uint8, count=nbytes, offset=toff)
         is_q4 = name == "emb.word" or name.split(".", 1)[-1] in Q4_WEIGHTS

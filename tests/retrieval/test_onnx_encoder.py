@@ -18,7 +18,7 @@ def seed_texts() -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     # passages of ~300 characters, plus odd inputs: full-width forms, runs of spaces, emoji, Latin and digits
     chunks = [t[i : i + 300] for t in texts for i in range(0, len(t), 300)]
-    return chunks + ["ＡＢＣ１２３  全角  文字", "多个   空格\t和\n换行", "表情😀与符号©®", "COVID-19 疫情 2024年3月"]
+    return [*chunks, "ＡＢＣ１２３  全角  文字", "多个   空格\t和\n换行", "表情😀与符号©®", "COVID-19 疫情 2024年3月"]
 
 
 @pytest.fixture(scope="module")
