@@ -5,6 +5,11 @@ script, English, near misses and questions the corpus cannot answer — over the
 articles of the news corpus. The news text belongs to CCTV and is never committed: the corpus is assembled here from
 ../shared/corpora/xwlb-news.jsonl.gz. Each answerable question's gold strings are checked to occur in its article.
 
+Each line of the questions file: {"id", "text", "answers": [gold strings], "article_id": str or null (null = the corpus
+cannot answer it), "kind": person/org/place/time/quantity/thing/open/unanswerable/near-miss/english/traditional,
+"half": "tune" or "holdout"}. own-000..095 were split at random by kind (seed 2026); own-096..155 were added later and
+split by kind with random.Random(10), each going to the half with fewer questions of its kind (ties at random).
+
 usage: python -m bench.own_sets [NEWS.jsonl.gz] [OUT_DIR]
 """
 
