@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from retrieval.chunks import split_sentences
 from retrieval.conversation import Rewrite, Turn, rewrite
+from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import Mention, pattern_mentions
 from retrieval.questions import QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
@@ -75,6 +77,16 @@ MAX_SHORT_CHARS = 30
 MAX_HISTORY = 10  # earlier turns a follow-up is read against
 PREFER_BONUS = 0.5  # fused-score bonus (z units) for the previous answer's articles after a rewrite
 HEAD_NOUN_WEIGHT = 0.5
+# In a dated corpus, a date close to the question's word next to its question word (哪天发射 → 发射) is that event's
+# date rather than the day of the report around it: its tie gains up to EVENT_WORD_WEIGHT, decaying with distance.
+EVENT_WORD_WEIGHT = 0.3
+EVENT_WORD_SCALE = 15.0
+# A date on the calendar (2024年, 5月, 12日, 二十三号), not a length of time (6个月, 3年来, 十周年).
+_CALENDAR = re.compile(r"(?:\d|[〇零一二三四五六七八九十])(?:年(?!来|间|多|以来)|月(?!份?[以之]?[来内])|[日号])(?<!个月)")
+_SENTENCE_BREAK = re.compile(r"[。！？!?；;\n]")
+# 最近/最新: passages searched, and how close to the best unit's score a newer unit must come to be preferred.
+NEWEST_HITS = 20
+NEWEST_BAND = 0.8
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _ADMIN_PREFIX = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:自治区|省|市|县|州|区|旗|盟)(?=[\u4e00-\u9fff])")
@@ -106,6 +118,8 @@ class Citation:
     quote: str
     passage: str
     score: float
+    #: relative dates in `quote` (今年5月) with the days they stand for: [{"start", "end", "text", "resolved"}]
+    dates: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -121,7 +135,7 @@ class Answer:
     short_answer: str | None = None
     #: what was searched: the question, or its rewrite from the conversation for a follow-up
     standalone_question: str | None = None
-    #: the publication-date window applied: {"from", "to", "source": "question"|"filter"}, or None
+    #: the time window applied: {"from", "to", "source": "question"|"filter"}, or None (see `_window`)
     time_window: dict[str, str | None] | None = None
     #: evidence strength behind the abstention decision (not part of the public JSON)
     evidence: dict[str, float] = field(default_factory=dict, repr=False)
@@ -147,7 +161,14 @@ class _Unit:
     score: float
     coverage: float
     tie: float  # proximity of the best candidate of the asked kind (0: none)
-    short: str | None
+    short: str | None  # the candidate's words as the text has them
+    dates: list[DateSpan] = field(default_factory=list)  # resolved dates, offsets into `text`
+    short_label: str | None = None  # a date candidate with its year spelled out (昨天 → 2024年4月25日)
+
+    @property
+    def says(self) -> str | None:
+        """The short answer this unit gives."""
+        return self.short_label or self.short
 
 
 class TermWeights:
@@ -313,13 +334,35 @@ def _complete(text: str, span: Mention, form: QuestionForm) -> str:
     return words
 
 
+def _date_label(at: Mention, dates: list[DateSpan], form: QuestionForm) -> str | None:
+    """A date candidate's days with the year spelled out, when the text left it to the article's date (今天 →
+    2023年5月30日, 今年5月 → 2022年5月); None when the words already say it all."""
+    overlapping = [d for d in dates if d.start < at.end and d.end > at.start and not d.approximate]
+    if not any(d.relative for d in overlapping):
+        return None
+    best = min(overlapping, key=lambda d: (d.last - d.first, not d.relative))  # the most precise
+    wants_day = bool(re.search(r"[天日号]", form.text[form.wh_start : form.wh_end]))
+    if wants_day and best.first != best.last:
+        return None
+    return label(best.first, best.last)
+
+
 def _typed_candidate(
-    text: str, mentions: list[Mention], form: QuestionForm, weights: dict[str, float], total: float
-) -> tuple[str | None, float]:
-    """The mention of an accepted kind closest to the question's words in `text` (the asked kind preferred), and its
-    proximity."""
+    text: str,
+    mentions: list[Mention],
+    form: QuestionForm,
+    weights: dict[str, float],
+    total: float,
+    dates: Sequence[DateSpan] = (),
+    asked_time: str = "",
+    dated: bool = False,
+) -> tuple[str | None, float, Mention | None]:
+    """The mention of an accepted kind closest to the question's words in `text` (the asked kind preferred), its
+    proximity, and the mention itself. In a `dated` corpus, with the unit's resolved `dates`, only a candidate of the
+    question's grain answers: a calendar date for 什么时候, a day for 哪天, an ordinal for 第几届, the counted unit
+    for 几天; and the question's own time (`asked_time`, 2024年) is no answer."""
     if not form.accepts:
-        return None, 0.0
+        return None, 0.0, None
     norm = normalize(text)
     if len(norm) != len(text):
         norm = text.lower()
@@ -334,39 +377,105 @@ def _typed_candidate(
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
     best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
+    closer = {True: 0.0, False: 0.0}
     if form.role and form.role not in norm:
-        return None, 0.0  # 副院长是谁: a unit naming only the 院长 does not answer
+        return None, 0.0, None  # 副院长是谁: a unit naming only the 院长 does not answer
+    resolved = {(d.start, d.end) for d in dates if not d.approximate}
+    if "time" in form.accepts:  # 昨天, 今年5月: dates once the article's day resolves them
+        mentions = mentions + [Mention(s, e, "time") for s, e in resolved]
     ordinal_asked = "第" in form.text[form.wh_start : form.wh_end + 1]
+    wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
+    wants_day = bool(re.search(r"[天日号]", wh))
+    counted = None
+    if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
+        counted = wh.rstrip("?？ ")[-1]  # 开了几天 → 6天
+    days = {(d.start, d.end) for d in dates if not d.approximate and d.first == d.last}
+    event_word = _event_word(form, weights) if dated and form.kind == "time" else None
+
+    def fits(m: Mention) -> bool:
+        """True when the candidate has the grain the question asks for (only judged in a dated corpus)."""
+        if not dated:
+            return True
+        span = text[m.start : m.end]
+        if m.kind == "time" and form.kind == "time":
+            if wants_day:
+                return bool(re.search(r"[日号]", span)) or any(m.start <= s and e <= m.end for s, e in days)
+            return bool(_CALENDAR.search(span)) or (m.start, m.end) in resolved
+        if m.kind == "quantity" and ordinal_asked:
+            return span.startswith("第") or text[m.start - 1 : m.start] == "第"
+        if m.kind == "quantity" and counted:
+            return counted in span
+        return True
 
     def usable(m: Mention) -> bool:
         span = normalize(text[m.start : m.end].strip())
-        if not span or len(span) > MAX_SHORT_CHARS or span in form.text:
+        if not span or len(span) > MAX_SHORT_CHARS or span in form.text or (asked_time and span in asked_time):
             return False
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
-        if m.kind == "time" and not _NUMERAL.search(span):
-            return False  # 今天, 目前: a date that says nothing on its own
+        if m.kind == "time" and not _NUMERAL.search(span) and (m.start, m.end) not in resolved:
+            return False  # 目前, or 今天 in an undated article: a date that says nothing on its own
+        if (
+            dated
+            and m.kind == "time"
+            and (
+                any(o.kind != "time" and o.start <= m.start and m.end <= o.end for o in mentions)
+                or (re.fullmatch(r"[一二三四五六七八九十]+号", span) and text[m.start - 1 : m.start] != "月")
+            )
+        ):
+            return False  # 二十三号 in 神舟二十三号: a name, not a day
         # A name holding the question's own subject (叶城县公安局伯西热克派出所 for 伯西热克派出所在哪个县) describes it.
         return not any(len(t) >= 3 and t in span for t in weights)
 
-    valid = [m for m in accepted if usable(m)]
+    valid = [m for m in accepted if usable(m) and fits(m)]
     for m in valid:
         if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers
         tie = _proximity(m.start, m.end, positions, weights, total)
+        # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
+        closeness = _event_closeness(text, norm, m, event_word) if event_word else 0.0
         if (
             unit_noun and unit_noun in text[m.start : m.end] and unit_noun in weights
         ):  # 多少公里 → 361.3公里 holds the unit asked for
             tie = min(1.0, tie + weights[unit_noun] / total)
         primary = m.kind == form.kind or head is not None
-        if tie > best[primary][1]:
+        if tie + closeness > best[primary][1] + closer[primary]:
             best[primary] = (m, tie)
-    mention, tie = best[True] if best[True][1] >= MIN_TIE or best[False][0] is None else best[False]
+            closer[primary] = closeness
+    primary = best[True][1] >= MIN_TIE or best[False][0] is None
+    mention, tie = best[primary]
     if mention is None or tie < MIN_TIE:
-        return None, tie
+        return None, tie, None
+    tie = min(1.0, tie + closer[primary])
     if mention.kind != form.kind:
         tie *= SECONDARY_KIND
-    return _complete(text, _coordinated(text, mentions, mention), form), tie
+    whole = _coordinated(text, mentions, mention)
+    return _complete(text, whole, form), tie, whole
+
+
+def _event_word(form: QuestionForm, weights: dict[str, float]) -> str | None:
+    """The question's term nearest its question word: the event asked about (发射 in 神舟十八号哪天发射)."""
+    best: tuple[int, int, str] | None = None
+    for term in weights:
+        i = form.text.find(term)
+        if i < 0 or _NUMERAL.search(term) or any(term in n for n in (*form.names, *form.numbers)):
+            continue  # the subject (神舟十六号), not the event
+        gap = form.wh_start - (i + len(term)) if i < form.wh_start else i - form.wh_end
+        key = (max(gap, 0), -len(term), term)
+        best = key if best is None or key < best else best
+    return best[2] if best else None
+
+
+def _event_closeness(text: str, norm: str, m: Mention, word: str) -> float:
+    """EVENT_WORD_WEIGHT, decaying with distance, when `word` follows or precedes mention `m` in its sentence."""
+    found = 0.0
+    i = norm.find(word)
+    while i >= 0:
+        lo, hi = (m.end, i) if i >= m.end else (i + len(word), m.start)
+        if lo <= hi and not _SENTENCE_BREAK.search(text[lo:hi]):
+            found = max(found, EVENT_WORD_WEIGHT * math.exp(-(hi - lo) / EVENT_WORD_SCALE))
+        i = norm.find(word, i + 1)
+    return found
 
 
 def _aligned_span(text: str, form: QuestionForm) -> str | None:
@@ -411,17 +520,20 @@ def _head_noun(form: QuestionForm) -> str | None:
 # ---------------------------------------------------------------- candidate units
 
 
-def _units_of_hit(searcher: Searcher, hit: Hit) -> list[tuple[str, str, list[Mention]]]:
-    """(unit text, text of the sentence before it in the same paragraph, typed spans) for the units of a passage;
-    units run whole even where they cross the passage's edge."""
+def _units_of_hit(searcher: Searcher, hit: Hit) -> list[tuple[str, str, list[Mention], list[DateSpan]]]:
+    """(unit text, text of the sentence before it in the same paragraph, typed spans, resolved dates) for the units
+    of a passage; units run whole even where they cross the passage's edge."""
     index = searcher.index
     chunk = index.chunks[hit.row] if 0 <= hit.row < index.size else None
     article = index.articles.get(hit.article_id)
     if chunk is None or article is None or article.text[chunk.start : chunk.end] != chunk.text:
         spans = _unit_spans(hit.text)
-        return [(hit.text[s:e], "", pattern_mentions(hit.text[s:e])) for s, e in spans]
+        return [(hit.text[s:e], "", pattern_mentions(hit.text[s:e]), []) for s, e in spans]
     text = article.text
     chunk_mentions = index.chunk_mentions(hit.row)
+    # Only a dated corpus has dates worth resolving (and answers there prefer a candidate of the asked grain); an
+    # undated one (CMRC) is answered exactly as before time was understood.
+    article_dates = index.time.article_spans(article.id) if index.time is not None and index.time.dated else []
     out = []
     previous: tuple[int, int] | None = None
     for s, e in article_units(text):
@@ -436,24 +548,32 @@ def _units_of_hit(searcher: Searcher, hit: Hit) -> list[tuple[str, str, list[Men
             if m.start + chunk.start >= s and m.end + chunk.start <= e
         ]
         mentions += pattern_mentions(text[s:e])
+        dates = [replace(d, start=d.start - s, end=d.end - s) for d in article_dates if d.start >= s and d.end <= e]
         context = text[previous[0] : previous[1]] if previous and "\n" not in text[previous[1] : s] else ""
-        out.append((text[s:e], context, mentions))
+        out.append((text[s:e], context, mentions, dates))
         previous = (s, e)
     return out
 
 
 def _candidates(
-    searcher: Searcher, hits: list[Hit], form: QuestionForm, weights: dict[str, float], total: float, qgrams: set[str]
+    searcher: Searcher,
+    hits: list[Hit],
+    form: QuestionForm,
+    weights: dict[str, float],
+    total: float,
+    qgrams: set[str],
+    asked_time: str = "",
 ) -> list[_Unit]:
     found: list[_Unit] = []
     seen: set[str] = set()
+    dated = searcher.index.time is not None and searcher.index.time.dated
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = RANK_PRIOR / hit.rank
         # Terms the title already settles (the event, the person) count in each of its units, a little less.
         title = normalize(hit.title)
         title_credit = {t: TITLE_CREDIT * w for t, w in weights.items() if t in title}
-        for text, context, mentions in _units_of_hit(searcher, hit):
+        for text, context, mentions, dates in _units_of_hit(searcher, hit):
             key = normalize(text)
             if key in seen or len(key) < 4 or _is_bare_attribution(text):
                 continue
@@ -467,11 +587,12 @@ def _candidates(
                     credit[t] = max(credit.get(t, 0.0), CONTEXT_CREDIT * w)
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
-            short, tie = _typed_candidate(text, mentions, form, weights, total)
+            short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated)
             if form.kind == "thing" and (short is None or tie < TYPED_THING_TIE):
                 short = _aligned_span(text, form) or short
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
-            found.append(_Unit(hit, text, score, coverage, tie, short))
+            in_full = _date_label(at, dates, form) if at is not None and at.kind == "time" else None
+            found.append(_Unit(hit, text, score, coverage, tie, short, dates, in_full))
     return sorted(found, key=lambda c: -c.score)
 
 
@@ -503,15 +624,36 @@ def _trim(sentence: str, weights: dict[str, float], total: float, limit: int, ke
     return "".join(clauses[lo : hi + 1])[:limit]
 
 
-def _best(ranked: list[_Unit], form: QuestionForm) -> tuple[_Unit | None, bool]:
-    """The unit to answer from (for a typed question, the best one holding a tied candidate) and whether a typed
-    question found none."""
+def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False) -> tuple[_Unit | None, bool]:
+    """The unit to answer from (for a typed question, the best one holding a tied candidate; for 最近, the newest of
+    those nearly as good as the best) and whether a typed question found none."""
     if not ranked:
         return None, False
+    pool, missing = ranked, False
     if form.kind in STRICT_KINDS:
         tied = [u for u in ranked if u.tie >= MIN_TIE]
-        return (tied[0], False) if tied else (ranked[0], True)
-    return ranked[0], False
+        pool, missing = (tied, False) if tied else (ranked, True)
+    if newest and not missing:
+        close = [u for u in pool if u.score >= NEWEST_BAND * pool[0].score and not _planned(u)] or pool[:1]
+        return max(close, key=lambda u: (_event_day(u), u.hit.date or "", u.score)), False
+    return pool[0], missing
+
+
+def _planned(unit: _Unit) -> bool:
+    """True when every date in the unit lies after its article's day: it announces, and 最近 asks what happened."""
+    published = unit.hit.date or ""
+    exact = [d for d in unit.dates if not d.approximate]
+    return bool(exact) and bool(published) and all(d.first.isoformat() > published for d in exact)
+
+
+def _event_day(unit: _Unit) -> str:
+    """The day a unit's answer happened, as ISO text, for newest-first ordering: its date candidate's day when
+    resolved, else its article's date."""
+    if unit.short_label:
+        days = [d for d in unit.dates if label(d.first, d.last) == unit.short_label]
+        if days:
+            return days[0].last.isoformat()
+    return unit.hit.date or ""
 
 
 def confidence(evidence: dict[str, float]) -> float:
@@ -528,7 +670,7 @@ def _followers(best: _Unit, ranked: list[_Unit], form: QuestionForm) -> list[_Un
     chosen = [best]
     length = len(best.text)
     for cand in ranked:
-        if cand is best or (form.kind in STRICT_KINDS and (cand.short != best.short or cand.tie < MIN_TIE)):
+        if cand is best or (form.kind in STRICT_KINDS and (cand.says != best.says or cand.tie < MIN_TIE)):
             continue  # a typed question's further unit must say the same name, date or number
         if len(chosen) == MAX_SENTENCES or cand.score < FOLLOWER_RATIO * best.score:
             break
@@ -542,7 +684,7 @@ def _dense_units(searcher: Searcher, hits: list[Hit], qvec: np.ndarray | None, f
     """For a question in another language: the units of the best passages ranked by their cosine to the question."""
     if qvec is None or not hits:
         return []
-    units = [(hit, text, mentions) for hit in hits[:2] for text, _, mentions in _units_of_hit(searcher, hit)]
+    units = [(hit, text, mentions) for hit in hits[:2] for text, _, mentions, _ in _units_of_hit(searcher, hit)]
     units = [u for u in units if len(u[1]) >= 4 and not _is_bare_attribution(u[1])][:24]
     if not units:
         return []
@@ -565,15 +707,74 @@ def _prefer(hits: list[Hit], articles: Sequence[str]) -> list[Hit]:
     return [replace(h, rank=rank) for rank, h in enumerate(boosted, start=1)]
 
 
+def _window(
+    asked: QuestionTime, filters: Filters | None
+) -> tuple[tuple[date, date] | None, dict[str, str | None] | None, str | None]:
+    """The window of days a question is searched in, its public description (`Answer.time_window`), and a refusal
+    when the question's time and the explicit date filter do not overlap. Both apply when both are given: the filter
+    bounds the publication dates, the question's time the publication or event dates."""
+    f_from = date.fromisoformat(filters.date_from) if filters and filters.date_from else None
+    f_to = date.fromisoformat(filters.date_to) if filters and filters.date_to else None
+    if asked.window is None:
+        if f_from is None and f_to is None:
+            return None, None, None
+        described = {"from": filters.date_from if filters else None, "to": filters.date_to if filters else None}
+        return None, described | {"source": "filter"}, None
+    first, last = asked.window
+    first, last = max(first, f_from or first), min(last, f_to or last)
+    if first > last:
+        bounds = f"{(filters.date_from or '…') if filters else ''}至{(filters.date_to or '…') if filters else ''}"
+        return None, None, f"问题问的是{asked.expression}（{label(*asked.window)}），而日期筛选限定在{bounds}，两者没有交集。"
+    return (first, last), {"from": first.isoformat(), "to": last.isoformat(), "source": "question"}, None
+
+
+def _uncovered(searcher: Searcher, asked: QuestionTime, window: tuple[date, date]) -> str | None:
+    """A refusal naming the corpus's dates when nothing in it is dated within `window` (a future year, a year before
+    it starts), else None."""
+    table = searcher.index.time
+    if table is None or table.window_mask(*window).any():
+        return None
+    coverage = table.coverage
+    span = f"{label(coverage[0], coverage[0])}至{label(coverage[1], coverage[1])}" if coverage else "未知"
+    return f"抱歉，语料库中没有{asked.expression}（{label(*window)}）的新闻。语料库收录的新闻发布于{span}。"
+
+
+def corpus_now(searcher: Searcher) -> date | None:
+    """The day 今年 and 去年 in a question are read against by default: the newest publication date in the corpus."""
+    table = searcher.index.time
+    coverage = table.coverage if table is not None else None
+    return coverage[1] if coverage else None
+
+
 def answer(
-    searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None, history: Sequence[Turn] | None = None
+    searcher: Searcher,
+    question: str,
+    k: int = 5,
+    filters: Filters | None = None,
+    history: Sequence[Turn] | None = None,
+    now: date | None = None,
 ) -> Answer:
     """Answer `question` (a follow-up is first rewritten from `history`, oldest turn first) with cited units and a
-    short answer, or abstain when the evidence is weak."""
+    short answer, or abstain when the evidence is weak. Time in the question (2023年, 去年, 最近) narrows the search
+    to those days or prefers the newest; `now` (default: the corpus's newest date) is what 今年 and 去年 mean."""
     t0 = time.perf_counter()
     asked = searcher.check_query(question)
     rewritten = rewrite(asked, history[-MAX_HISTORY:]) if history else Rewrite(asked)
-    result = searcher.search(rewritten.question, k=k, mode="hybrid", filters=filters)
+    table = searcher.index.time
+    if table is not None and table.dated:  # an undated corpus (CMRC) keeps the question's time as words to match
+        when = question_time(rewritten.question, now or corpus_now(searcher))
+    else:
+        when = QuestionTime(rewritten.question)
+    window, time_window, conflict = _window(when, filters)
+    refusal = conflict or (_uncovered(searcher, when, window) if window else None)
+    if refusal:
+        t1 = time.perf_counter()
+        timings = {"encode": 0.0, "search": 0.0, "answer": 0.0, "total": (t1 - t0) * 1000}
+        return Answer(asked, refusal, True, [], timings, None, rewritten.question, time_window)
+    n = max(k, NEWEST_HITS) if when.newest else k
+    # The time words leave the matched terms (2023年 would favour any text that says 2023年) but stay in what the
+    # encoder reads, where they shift the meaning little and the question stays whole.
+    result = searcher.search(when.question, k=n, mode="hybrid", filters=filters, window=window, dense_query=rewritten.question)
     if rewritten.rewritten:
         result.hits = _prefer(result.hits, rewritten.prefer_articles)
     t1 = time.perf_counter()
@@ -588,8 +789,8 @@ def answer(
 
     chosen: list[_Unit] = []
     if form.chinese:
-        ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query))
-        best, missing = _best(ranked, form)
+        ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query), when.expression)
+        best, missing = _best(ranked, form, when.newest)
         evidence = {
             "coverage": best.coverage if best else 0.0,
             "tie": best.tie if best else 0.0,
@@ -618,7 +819,7 @@ def answer(
             nearest.setdefault(hit.article_id, hit)
         citations = [_citation(n, hit) for n, hit in enumerate(list(nearest.values())[:NEAREST_ON_ABSTAIN], start=1)]
     else:
-        short = chosen[0].short
+        short = chosen[0].says
         numbers: dict[str, int] = {}
         parts: list[str] = []
         budget = MAX_ANSWER_CHARS
@@ -631,9 +832,19 @@ def answer(
             marker = f"[{n}]"
             quote = _trim(unit.text, weights, total, budget - len(marker), keep=unit.short)
             budget -= len(quote) + len(marker)
-            parts.append(f"{quote}{marker}")
+            at = unit.text.find(quote)
+            dates = [
+                replace(d, start=d.start - at, end=d.end - at) for d in unit.dates if at <= d.start and d.end <= at + len(quote)
+            ]
+            parts.append(f"{annotate(quote, dates)}{marker}")  # the days beside the words; the quote stays verbatim
             cit = citations[n - 1]
+            shift = len(cit.quote)
             cit.quote = f"{cit.quote}{quote}" if cit.quote else quote
+            cit.dates += [
+                {"start": d.start + shift, "end": d.end + shift, "text": quote[d.start : d.end], "resolved": d.label}
+                for d in dates
+                if d.relative
+            ]
             if budget <= 10:
                 break
         text = "".join(parts)
@@ -646,4 +857,4 @@ def answer(
         "answer": (t2 - t1) * 1000,
         "total": (t2 - t0) * 1000,
     }
-    return Answer(asked, text, abstained, citations, timings, short, result.query, None, evidence)
+    return Answer(asked, text, abstained, citations, timings, short, rewritten.question, time_window, evidence)

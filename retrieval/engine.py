@@ -92,7 +92,7 @@ class Engine:
 
     def answer(self, question: str, k: int = 5, filters: Filters | None = None, history: Sequence[Turn] | None = None) -> Answer:
         """Answer a question with citations, a follow-up read against `history` (see retrieval.answer)."""
-        return answer(self.searcher, question, k=k, filters=filters, history=history)
+        return answer(self.searcher, question, k=k, filters=filters, history=history, now=self.settings.today())
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """Ranked passages (see retrieval.search)."""

@@ -64,16 +64,28 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
         "quantity",
         _words(
             "多少",
-            "几[个项支名人次家所件起条种批座艘架颗位户辆吨元米岁年天倍届期场轮枚台套份篇部处块层级万千百十]",
+            "(?<!哪)几[个项支名人次家所件起条种批座艘架颗位户辆吨元米岁年天倍届期场轮枚台套份篇部处块层级万千百十]",
             "多[大长高远久重宽深快]",
             "有几",
             "第几",
-            "几",
+            "(?<!哪)几",  # 哪几名 asks who, 哪几个 which
         ),
     ),
     (
         "person",
-        _words("是谁", "谁", "哪位", "哪一位", "什么人", "哪个人", "哪些人", "叫什么名字", "名字是什么", "姓名", "哪几[名位个]"),
+        _words(
+            "是谁",
+            "谁",
+            "哪位",
+            "哪一位",
+            "什么人",
+            "哪个人",
+            "哪些人",
+            "叫什么名字",
+            "名字是什么",
+            "姓名",
+            "哪[几两三四五六七八九十]+[名位]",
+        ),
     ),
     (
         "place",
@@ -187,7 +199,13 @@ def _cut(text: str) -> list[tuple[str, str]]:
 
 
 def _numbers(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(m.group() for m in _NUMBER.finditer(text) if not m.group().startswith(("几", "多"))))
+    return tuple(
+        dict.fromkeys(
+            m.group()
+            for m in _NUMBER.finditer(text)
+            if not m.group().startswith(("几", "多")) and text[m.start() - 1 : m.start()] != "哪"  # 哪一年 asks
+        )
+    )
 
 
 @lru_cache(maxsize=4096)

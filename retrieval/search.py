@@ -164,11 +164,16 @@ class Searcher:
             raise BadQuery(f"the question is {len(query)} characters long; the limit is {self.max_query_chars}")
         return query
 
-    def _mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Boolean mask of the chunk rows that pass the filters, or None for no filtering."""
+    def _mask(self, filters: Filters | None, window: tuple[date, date] | None = None) -> np.ndarray | None:
+        """Boolean mask of the chunk rows that pass the filters and lie in the time window (published in it or
+        reporting an event in it), or None for no filtering."""
+        ix = self.index
+        if window is not None and ix.time is not None:
+            within = ix.time.window_mask(*window)
+            rest = self._mask(filters)
+            return within if rest is None else within & rest
         if filters is None or filters.empty:
             return None
-        ix = self.index
         if filters.source:
             # The substring test runs over the distinct outlet strings (a handful), not over every chunk.
             needle = filters.source.strip().lower()
@@ -213,15 +218,24 @@ class Searcher:
             scores = np.where(mask, scores, 0.0).astype(np.float32)
         return scores
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
-        """Rank the index's passages for `query`; raises BadQuery for an unusable query or mode."""
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        window: tuple[date, date] | None = None,
+        dense_query: str | None = None,
+    ) -> SearchResult:
+        """Rank the index's passages for `query` (within the days of `window`: see retrieval.dates; the encoder reads
+        `dense_query` instead when given); raises BadQuery for an unusable query or mode."""
         t0 = time.perf_counter()
         query = self.check_query(query)
         if mode not in MODES:
             raise BadQuery(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if not 1 <= k <= MAX_K:
             raise BadQuery(f"k must be between 1 and {MAX_K}, not {k}")
-        mask = self._mask(filters)
+        mask = self._mask(filters, window)
         terms = tokenize(query)
         size = self.index.size if mask is None else int(mask.sum())
         if size == 0:
@@ -229,7 +243,7 @@ class Searcher:
         n = min(max(CANDIDATES, k), size)
 
         t1 = time.perf_counter()
-        qvec = self.encoder.encode_queries([simplify(query)])[0] if mode != "bm25" else None
+        qvec = self.encoder.encode_queries([simplify(dense_query or query)])[0] if mode != "bm25" else None
         t2 = time.perf_counter()
 
         if mode == "dense":

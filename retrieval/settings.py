@@ -1,5 +1,6 @@
 """Runtime settings, read from NEWSQA_* environment variables and `.env`."""
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -24,6 +25,12 @@ class Settings(BaseSettings):
     )
     telegram_allowed_chats: str = Field("", description="comma-separated chat ids allowed to use the bot (all when empty)")
     admin_token: SecretStr | None = Field(None, description="bearer token for admin endpoints")
+    now: str = Field(
+        "",
+        pattern=r"^(|today|\d{4}-\d{2}-\d{2})$",
+        description="the day 今年, 去年 and 上个月 in questions are read against: YYYY-MM-DD, or today for the clock; "
+        "empty: the newest article's date",
+    )
     max_question_chars: int = Field(500, ge=1, description="longest question accepted, in characters")
     max_article_chars: int = Field(200_000, ge=1, description="longest article indexed, in characters (longer: reported)")
     cors_origins: str = Field("", description="comma-separated browser origins allowed to call the API (none by default)")
@@ -33,6 +40,12 @@ class Settings(BaseSettings):
     )
     api_rate_limit: int = Field(0, ge=0, description="HTTP API requests per minute per client address (0: off); more get 429")
     shutdown_timeout: int = Field(20, ge=1, description="seconds SIGTERM waits for requests in flight before cancelling them")
+
+    def today(self) -> date | None:
+        """The configured "now" for questions (None: the newest article's date, decided by the index)."""
+        if self.now == "today":
+            return date.today()
+        return date.fromisoformat(self.now) if self.now else None
 
     @property
     def allowed_chat_ids(self) -> set[int]:

@@ -4,7 +4,8 @@ Layout of the index folder::
 
     CURRENT                  name of the build being served (replaced atomically)
     builds/<build-id>/       manifest.json, vectors.faiss, bm25/, chunks.jsonl, articles.jsonl,
-                             mentions.npy + mention_offsets.npy (typed spans per chunk, see retrieval.entities)
+                             mentions.npy + mention_offsets.npy (typed spans per chunk, see retrieval.entities),
+                             dates.npy + date_offsets.npy (resolved dates per article, see retrieval.dates)
     cache/<encoder>.sqlite   embedding cache: (encoder, sha256 of the embedded text) → vector
     cache/mentions-….sqlite  mention cache: (analyser, sha256 of the chunk text) → typed spans
     .lock                    held by the one build that may run at a time
@@ -34,6 +35,7 @@ from tqdm import tqdm
 from retrieval import __version__
 from retrieval.articles import Article
 from retrieval.chunks import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article, embedding_text
+from retrieval.dates import RESOLVER, TimeTable, resolve_articles, time_table
 from retrieval.duplicates import fold_duplicates
 from retrieval.encoders import Encoder, compatible
 from retrieval.entities import ANALYSER, Mention, decode_mentions, encode_mentions, find_mentions
@@ -90,6 +92,8 @@ class Index:
     #: None for an index built before mentions existed (answers then find dates and numbers by pattern only)
     mentions: np.ndarray | None = None
     mention_offsets: np.ndarray | None = None
+    #: resolved dates of the articles, and per chunk its publication and event days (see retrieval.dates)
+    time: TimeTable | None = None
 
     @property
     def size(self) -> int:
@@ -337,6 +341,9 @@ def write_build(
     _write_jsonl(folder / "articles.jsonl", (a.to_dict() for a in articles))
     np.save(folder / "mentions.npy", spans, allow_pickle=False)
     np.save(folder / "mention_offsets.npy", offsets, allow_pickle=False)
+    date_spans, date_offsets = resolve_articles([(a.text, a.date) for a in articles])
+    np.save(folder / "dates.npy", date_spans, allow_pickle=False)
+    np.save(folder / "date_offsets.npy", date_offsets, allow_pickle=False)
 
     files = {str(p.relative_to(folder)): _file_record(p) for p in sorted(folder.rglob("*")) if p.is_file()}
     manifest = {
@@ -345,6 +352,7 @@ def write_build(
         "chunker": CHUNKER,
         "tokenizer": TOKENIZER,
         "analyser": ANALYSER,
+        "resolver": RESOLVER,
         "vector_index": spec,
         "counts": {"articles": len(articles), "chunks": len(chunks)},
         "corpus_fingerprint": corpus_fingerprint(articles),
@@ -518,6 +526,7 @@ def _update_locked(
             and manifest.get("chunker") == CHUNKER
             and manifest.get("tokenizer") == TOKENIZER
             and manifest.get("analyser") == ANALYSER
+            and manifest.get("resolver") == RESOLVER
         )
     except (IndexMissing, IndexCorrupt, IndexMismatch):
         unchanged = False
@@ -655,6 +664,20 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
             offsets = np.load(build / "mention_offsets.npy", allow_pickle=False)
             if offsets.shape != (len(chunks) + 1,) or mentions.ndim != 2 or int(offsets[-1]) != len(mentions):
                 raise ValueError("mentions do not match the chunk table")
+        if manifest.get("resolver") == RESOLVER and "dates.npy" in manifest["files"]:
+            date_spans = np.load(build / "dates.npy", allow_pickle=False)
+            date_offsets = np.load(build / "date_offsets.npy", allow_pickle=False)
+            if date_offsets.shape != (len(articles) + 1,) or date_spans.ndim != 2 or int(date_offsets[-1]) != len(date_spans):
+                raise ValueError("dates do not match the article table")
+        else:  # built before dates were resolved, or by other rules: resolve now (a second for 24,000 articles)
+            date_spans, date_offsets = resolve_articles([(a.text, a.date) for a in articles.values()])
+        time_of = time_table(
+            list(articles),
+            [a.date for a in articles.values()],
+            [(c.article_id, c.start, c.end) for c in chunks],
+            date_spans,
+            date_offsets,
+        )
     except (RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
         reason = f"{type(exc).__name__}: {next(iter(str(exc).splitlines()), '')}"
         raise IndexCorrupt(f"index in {build} cannot be read ({reason}); {REBUILD_HINT}") from None
@@ -676,4 +699,5 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
         source_rows=_source_rows(chunk_sources),
         mentions=mentions,
         mention_offsets=offsets,
+        time=time_of,
     )
