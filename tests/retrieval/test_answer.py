@@ -31,6 +31,9 @@ def test_out_of_corpus_questions_abstain(searcher: Searcher, seed_questions: lis
         if q["article_id"] is None:
             reply = answer(searcher, q["question"])
             assert reply.abstained, (q["question"], reply.answer)
+            if reply.time_window is not None and not reply.citations:  # a year the corpus has no news of
+                assert "语料库收录的新闻发布于2022年9月14日至2023年12月16日" in reply.answer
+                continue
             assert reply.answer in (ABSTAIN_TEXT, ABSTAIN_OTHER_LANGUAGE)
             assert 1 <= len(reply.citations) <= 3 and all(c.quote == "" for c in reply.citations)
 
@@ -70,6 +73,7 @@ def test_answer_shape_and_citation_numbering(searcher: Searcher) -> None:
             "quote",
             "passage",
             "score",
+            "dates",
         }
     assert reply.citations[0].url == "http://www.xjpeace.cn/content/2023-12/15/content_49975.html"
 
