@@ -386,6 +386,7 @@ def _typed_candidate(
     ordinal_asked = "第" in form.text[form.wh_start : form.wh_end + 1]
     wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
     wants_day = bool(re.search(r"[天日号]", wh))
+    wants_clock = bool(re.search(r"几点|几时|时刻", form.text))  # 从几点开始实行 → 18时
     counted = None
     if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
         counted = wh.rstrip("?？ ")[-1]  # 开了几天 → 6天
@@ -398,6 +399,8 @@ def _typed_candidate(
             return True
         span = text[m.start : m.end]
         if m.kind == "time" and form.kind == "time":
+            if wants_clock:
+                return True
             if wants_day:
                 return bool(re.search(r"[日号]", span)) or any(m.start <= s and e <= m.end for s, e in days)
             return bool(_CALENDAR.search(span)) or (m.start, m.end) in resolved
