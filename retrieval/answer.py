@@ -319,10 +319,19 @@ def _coordinated(text: str, mentions: list[Mention], m: Mention) -> Mention:
     return Mention(start, end, m.kind)
 
 
-def _complete(text: str, span: Mention, form: QuestionForm) -> str:
+def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False) -> str:
     """The short answer's words: a count takes the noun the question counts (15个 → 15个方面); a day drops its part
-    of the day when the question asks for a day (12月14日下午 → 12月14日)."""
+    of the day when the question asks for a day (12月14日下午 → 12月14日). In a dated corpus, also: an ordinal keeps
+    its 第 (第十年), and a count ends its unit as the question words it (10周 + 年 → 10周年 for 多少周年)."""
     words = text[span.start : span.end].strip()
+    if dated and span.kind == "quantity":
+        wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
+        if "第" in wh and text[span.start - 1 : span.start] == "第":
+            return _complete(text, Mention(span.start - 1, span.end, span.kind), form)
+        noun = _head_noun(form) or ""
+        overlap = next((n for n in range(len(noun) - 1, 0, -1) if words.endswith(noun[:n])), 0)
+        if overlap and text.startswith(noun[overlap:], span.end):
+            return text[span.start : span.end + len(noun) - overlap].strip()
     if span.kind == "quantity" and (words.endswith("个") or words[-1:].isdigit()):
         noun = _head_noun(form)
         following = text[span.end : span.end + 8]
@@ -453,7 +462,7 @@ def _typed_candidate(
     if mention.kind != form.kind:
         tie *= SECONDARY_KIND
     whole = _coordinated(text, mentions, mention)
-    return _complete(text, whole, form), tie, whole
+    return _complete(text, whole, form, dated), tie, whole
 
 
 def _event_word(form: QuestionForm, weights: dict[str, float]) -> str | None:
