@@ -68,6 +68,8 @@ def test_ask_json_is_the_api_body(seed_index_dir: Path) -> None:
 def test_ask_text_shows_answer_and_sources(seed_index_dir: Path) -> None:
     result = run("ask", "伯西热克派出所组建了几支平安志愿者队伍？", index_dir=seed_index_dir)
     assert result.returncode == 0 and "6支" in result.stdout and "来源：" in result.stdout and "[1] 履职尽责" in result.stdout
+    # 今年 in an article of 2022-09-14: the year beside it in the answer, the quotation itself verbatim.
+    assert "今年5月〔2022年5月〕" in result.stdout and "引文：今年5月,公安部命名" in result.stdout
 
 
 def test_search_json_and_filters(seed_index_dir: Path) -> None:

@@ -255,6 +255,8 @@ def test_logs_are_json_with_request_ids_and_no_secrets() -> None:
 
 def test_ask_reads_a_follow_up_against_history(client: TestClient) -> None:
     first = client.post("/v1/ask", json={"question": "伯西热克派出所组建了几支志愿者队伍？"}).json()
+    assert "今年5月〔2022年5月〕" in first["answer"] and first["time_window"] is None
+    assert {"text": "今年5月", "resolved": "2022年5月"}.items() <= first["citations"][0]["dates"][0].items()
     turn = {"question": first["question"], "answer": first["answer"]}
     body = client.post("/v1/ask", json={"question": "该所所长叫什么名字？", "history": [turn]}).json()
     assert body["standalone_question"] == "伯西热克派出所所长叫什么名字？"

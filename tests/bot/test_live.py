@@ -188,6 +188,7 @@ def test_web_page_thread_follow_up_and_sources(server: str, browser: Any, tmp_pa
     assert 3 <= page.locator("#examples button").count() <= 5
 
     first = _ask(page, "伯西热克派出所组建了几支志愿者队伍？", 1)
+    assert "今年5月〔2022年5月〕" in first.inner_text()  # the resolved date beside the quoted words
     assert first.locator(".short").inner_text() == "6支"
     assert page.is_hidden("#intro")
     # Markers are at least 24×24 CSS px (WCAG 2.5.8), and open the passage with its title link.

@@ -163,6 +163,8 @@ def test_private_question_gets_a_cited_html_answer(bot: Any, emulator: BotApiEmu
     plain = assert_valid_html(text)
     assert reply.params["parse_mode"] == "HTML" and expected in plain and "[1]" in plain and "来源" in plain
     assert reply.params["link_preview_options"] == {"is_disabled": True}
+    if "6支" in expected:
+        assert "今年5月〔2022年5月〕" in plain
     if "迪里夏提" in expected:
         assert '<a href="http://www.xjpeace.cn/content/2023-12/15/content_49975.html">' in text
         assert "新疆平安网 · 2023-12-16" in plain
