@@ -748,7 +748,8 @@ def _uncovered(searcher: Searcher, asked: QuestionTime, window: tuple[date, date
         return None
     coverage = table.coverage
     span = f"{label(coverage[0], coverage[0])}至{label(coverage[1], coverage[1])}" if coverage else "未知"
-    return f"抱歉，语料库中没有{asked.expression}（{label(*window)}）的新闻。语料库收录的新闻发布于{span}。"
+    asked_for = asked.expression if asked.expression == label(*window) else f"{asked.expression}（{label(*window)}）"
+    return f"抱歉，语料库中没有{asked_for}的新闻。语料库收录的新闻发布于{span}。"
 
 
 def corpus_now(searcher: Searcher) -> date | None:
