@@ -3,8 +3,8 @@
 The questions (eval/answers/questions.jsonl) were written the way people type them — short, colloquial, traditional
 script, English, near misses and questions the corpus cannot answer — over the two seed articles and the April 2024
 articles of the news corpus. The news text belongs to CCTV and is never committed: the corpus is assembled here from
-../shared/corpora/xwlb-news.jsonl.gz. Each answerable question's gold strings are checked to occur in its article (a date with its year, the form short
-answers take, may stand beside the article's own 12月14日).
+../shared/corpora/xwlb-news.jsonl.gz. Each answerable question's gold strings are checked to occur in its article (a
+date with its year, the form short answers take, may stand beside the article's own 12月14日).
 
 Each line of the questions file: {"id", "text", "answers": [gold strings], "article_id": str or null (null = the corpus
 cannot answer it), "kind": person/org/place/time/quantity/thing/open/unanswerable/near-miss/english/traditional,

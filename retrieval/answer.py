@@ -328,10 +328,10 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
         wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
         if "第" in wh and text[span.start - 1 : span.start] == "第":
             return _complete(text, Mention(span.start - 1, span.end, span.kind), form)
-        noun = _head_noun(form) or ""
-        overlap = next((n for n in range(len(noun) - 1, 0, -1) if words.endswith(noun[:n])), 0)
-        if overlap and text.startswith(noun[overlap:], span.end):
-            return text[span.start : span.end + len(noun) - overlap].strip()
+        unit = _head_noun(form) or ""
+        overlap = next((n for n in range(len(unit) - 1, 0, -1) if words.endswith(unit[:n])), 0)
+        if overlap and text.startswith(unit[overlap:], span.end):
+            return text[span.start : span.end + len(unit) - overlap].strip()
     if span.kind == "quantity" and (words.endswith("个") or words[-1:].isdigit()):
         noun = _head_noun(form)
         following = text[span.end : span.end + 8]

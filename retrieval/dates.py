@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import numpy as np
 
 # Names the stored resolution: change it when the rules below change (indexes then resolve their articles again).
-RESOLVER = "dates/dev3"
+RESOLVER = "dates/1"
 # 日前 ("a few days ago") and 近日 (recently, or in the coming days): the days either side of the article's date
 # they may stand for.
 APPROXIMATE_DAYS = 10
@@ -27,12 +27,18 @@ PLAN_GRACE_DAYS = 7
 _CN = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _YEAR = r"(?P<y>[12]\d{3}|[〇○零一二三四五六七八九]{4})年"
 _MONTH_NUM = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]"
+# Parts of a year: 2024年上半年, 今年一季度, 去年底; alone (一季度) they are the latest such part begun by the article's day.
+_PART = r"上半年|下半年|前三季度|第?[一二三四]季度|年?初|年?底|年?末"
+_BARE_PART = r"上半年|下半年|前三季度|第?[一二三四]季度"
+_PART_MONTHS = {"上半年": (1, 6), "下半年": (7, 12), "前三季度": (1, 9), "一季度": (1, 3), "二季度": (4, 6), "三季度": (7, 9)}
+_PART_MONTHS |= {"四季度": (10, 12), "初": (1, 2), "底": (11, 12), "末": (11, 12)}
 _DAY_NUM = r"3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九]"
 # One pattern, tried left to right; the longest form of each expression is listed first.
 _EXPRESSION = re.compile(
     rf"(?<![\d〇○零一二三四五六七八九十])(?:"
-    rf"{_YEAR}(?:(?P<m>{_MONTH_NUM})月(?:(?P<d>{_DAY_NUM})[日号])?)?"
-    rf"|(?P<ry>今年|去年|前年|明年)(?:(?P<rm>{_MONTH_NUM})月(?:(?P<rd>{_DAY_NUM})[日号])?)?"
+    rf"{_YEAR}(?:(?P<m>{_MONTH_NUM})月(?:(?P<d>{_DAY_NUM})[日号])?|(?P<yp>{_PART}))?"
+    rf"|(?P<ry>今年|去年|前年|明年)(?:(?P<rm>{_MONTH_NUM})月(?:(?P<rd>{_DAY_NUM})[日号])?|(?P<rp>{_PART}))?"
+    rf"|(?P<bp>{_BARE_PART})"
     rf"|(?P<md>(?:1[0-2]|0?[1-9]) ?月 ?(?:3[01]|[12]\d|0?[1-9]) ?[日号]|(?:十[一二]?|[一二三四五六七八九])月(?:{_DAY_NUM})[日号])"
     rf"|(?P<bm>(?:1[0-2]|0?[1-9])月份?)(?![\d多余个])"
     # 李强27日上午, 7日晚: a day of the article's month (or of the month before, when later than the article).
@@ -71,7 +77,7 @@ class DateSpan:
 
 def label(first: date, last: date, approximate: bool = False) -> str:
     """A day range in words, as precise as the range is (a whole month is 2022年5月, a whole year 2023年)."""
-    if approximate:
+    if approximate and not (first.day == 1 and (last + timedelta(days=1)).day == 1):  # 日前, not 年初 (whole months)
         middle = first + (last - first) / 2
         return f"{middle.year}年{middle.month}月{middle.day}日前后"
     if first == last:
@@ -81,6 +87,8 @@ def label(first: date, last: date, approximate: bool = False) -> str:
             return f"{first.year}年" if first.year == last.year else f"{first.year}年至{last.year}年"
         if (first.year, first.month) == (last.year, last.month):
             return f"{first.year}年{first.month}月"
+        if first.year == last.year:
+            return f"{first.year}年{first.month}月至{last.month}月"
         if first.month == 1 and last.month == 12:
             return f"{first.year}年至{last.year}年"
         return f"{first.year}年{first.month}月至{last.year}年{last.month}月"
@@ -125,11 +133,21 @@ def _nearest_year(month: int, day: int | None, published: date) -> int:
     return min((published.year, published.year - 1, published.year + 1), key=distance)
 
 
+def _part(year: int, part: str) -> tuple[date, date, bool]:
+    """The days of a part of a year (上半年, 一季度, 初), and whether the part is only approximate (初, 底)."""
+    key = part.lstrip("第年")
+    lo, hi = _PART_MONTHS[key]
+    return _month_range(year, lo)[0], _month_range(year, hi)[1], key in ("初", "底", "末")
+
+
 def _resolve(m: re.Match[str], published: date | None) -> tuple[date, date, bool, bool] | None:
     """(first, last, relative, approximate) of one matched expression, or None when it cannot be resolved."""
     g = m.groupdict()
     if g["y"]:
         year = _number(g["y"])
+        if g["yp"]:
+            first, last, rough = _part(year, g["yp"])
+            return first, last, False, rough
         if g["m"] is None:
             return date(year, 1, 1), date(year, 12, 31), False, False
         month = _number(g["m"])
@@ -141,6 +159,9 @@ def _resolve(m: re.Match[str], published: date | None) -> tuple[date, date, bool
         return None  # everything below needs the article's date
     if g["ry"]:
         year = published.year + _YEAR_OFFSET[g["ry"]]
+        if g["rp"]:
+            first, last, rough = _part(year, g["rp"])
+            return first, last, True, rough
         if g["rm"] is None:
             return date(year, 1, 1), date(year, 12, 31), True, False
         month = _number(g["rm"])
@@ -148,6 +169,11 @@ def _resolve(m: re.Match[str], published: date | None) -> tuple[date, date, bool
             return (*_month_range(year, month), True, False)
         day = date(year, month, _number(g["rd"]))
         return day, day, True, False
+    if g["bp"]:
+        first, last, rough = _part(published.year, g["bp"])
+        if first > published:  # 四季度 in an article of January: last year's
+            first, last, rough = _part(published.year - 1, g["bp"])
+        return first, last, True, rough
     if g["md"]:
         month_text, _, day_text = g["md"].replace(" ", "").partition("月")
         month, day_of_month = _number(month_text), _number(day_text[:-1])
@@ -261,6 +287,7 @@ _Q_ABSOLUTE = (
     r"(?:[12]\d{3})年(?:(?:1[0-2]|0?[1-9])月(?:(?:3[01]|[12]\d|0?[1-9])[日号])?)?"
     r"|(?:今年|去年|前年|明年)(?:(?:1[0-2]|0?[1-9])月)?|本月|这个月|上个月|上月|本周|这周|上周|今天|昨天"
 )
+_Q_ABSOLUTE = rf"(?:{_Q_ABSOLUTE})(?:{_PART})?"  # 2024年上半年, 去年底
 _Q_RANGE = re.compile(
     rf"(?P<a>[12]\d{{3}}年?(?:(?:1[0-2]|0?[1-9])月)?)\s*(?:到|至|～|~|－|-|—|–)\s*(?P<b>{_Q_ABSOLUTE})(?:之间|期间|间)?"
 )

@@ -45,6 +45,19 @@ def test_years_months_and_weeks_resolve() -> None:
     assert said["5月份"] == "2022年5月"
 
 
+def test_parts_of_a_year() -> None:
+    said = _said("今年上半年增长。一季度出口。2023年前三季度。去年底完成。四季度将开工。", "2025-01-10")
+    assert said == {
+        "今年上半年": "2025年1月至6月",
+        "一季度": "2025年1月至3月",
+        "2023年前三季度": "2023年1月至9月",
+        "去年底": "2024年11月至12月",
+        "四季度": "2024年10月至12月",  # not begun by 2025-01-10: last year's
+    }
+    asked = question_time("2024年上半年广交会有多少家企业参展", date(2026, 8, 19))
+    assert asked.question == "广交会有多少家企业参展" and asked.window == (date(2024, 1, 1), date(2024, 6, 30))
+
+
 def test_a_bare_month_day_takes_the_year_nearest_the_article() -> None:
     assert _said("12月28日消息", "2024-01-03") == {"12月28日": "2023年12月28日"}
     assert _said("1月5日将举行", "2023-12-28") == {"1月5日": "2024年1月5日"}
