@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import jieba.posseg
 
+from retrieval.dates import time_expression
 from retrieval.questions import analyse_question
 from retrieval.tokens import normalize
 
@@ -220,6 +221,12 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
         # "那神舟十七号呢？": the previous question, about X instead.
         x = m.group("x").strip()
         asked = previous.rstrip("?？。!！ ")
+        if time_expression(x) == x.rstrip("的"):
+            # "那2024年呢？": the same question about another time, in place of the one it named.
+            x = x.rstrip("的")
+            old = time_expression(asked)
+            standalone = asked.replace(old, x, 1) if old else f"{x}{asked}"
+            return Rewrite(f"{standalone}？", f"把上一问的时间换成“{x}”", prefer)
         target = _counterpart(asked, x)
         if target:
             start, end = asked.find(target), asked.find(target) + len(target)

@@ -305,6 +305,15 @@ def _expression_window(expr: str, now: date) -> tuple[date, date] | None:
     return (resolved[0], resolved[1]) if resolved else None
 
 
+def time_expression(text: str) -> str | None:
+    """The first time a question names (2023年, 2022年到2023年, 去年, 最近), or None."""
+    found = [m for m in (_Q_RANGE.search(text), _Q_SINGLE.search(text), _Q_NEWEST.search(text)) if m]
+    if not found:
+        return None
+    m = min(found, key=lambda m: (m.start(), -len(m.group())))
+    return m.group("a") if m.re is _Q_SINGLE else m.group()
+
+
 def question_time(question: str, now: date | None) -> QuestionTime:
     """The time `question` asks about (relative words read against `now`), with those words taken out of it."""
     if now is None:

@@ -37,6 +37,14 @@ def test_that_x_asks_the_previous_question_about_x() -> None:
     assert rewrite("那神舟十七号呢？", history).question == "神舟十七号是哪天发射的？"
 
 
+def test_that_year_asks_the_previous_question_about_another_time() -> None:
+    history = [Turn("2023年春运是哪天启动的", "……今天（1月7日〔2023年1月7日〕）启动。[1]", "2023年1月7日")]
+    assert rewrite("那2024年呢？", history).question == "2024年春运是哪天启动的？"
+    assert rewrite("去年的呢", history).question == "去年春运是哪天启动的？"
+    untimed = [Turn("春运是哪天启动的", "……启动。[1]", "2026年2月2日")]
+    assert rewrite("那2025年呢？", untimed).question == "2025年春运是哪天启动的？"
+
+
 @pytest.mark.parametrize("follow_up", ["还有呢？", "具体说说"])
 def test_bare_follow_ups_ask_about_the_same_subject(follow_up: str) -> None:
     history = [Turn("全区公安机关开展了什么行动？", "……", "百日行动", article_ids=("a1",))]
