@@ -283,15 +283,15 @@ class QuestionTime:
         return (self.first, self.last) if self.first and self.last else None
 
 
+# A year, month or day (2024年上半年, 去年底 with a part of the year; 去年10月底 is read as 去年10月).
 _Q_ABSOLUTE = (
-    r"(?:[12]\d{3})年(?:(?:1[0-2]|0?[1-9])月(?:(?:3[01]|[12]\d|0?[1-9])[日号])?)?"
-    r"|(?:今年|去年|前年|明年)(?:(?:1[0-2]|0?[1-9])月)?|本月|这个月|上个月|上月|本周|这周|上周|今天|昨天"
+    rf"(?:[12]\d{{3}})年(?:(?:1[0-2]|0?[1-9])月(?:(?:3[01]|[12]\d|0?[1-9])[日号])?|{_PART})?"
+    rf"|(?:今年|去年|前年|明年)(?:(?:1[0-2]|0?[1-9])月|{_PART})?|本月|这个月|上个月|上月|本周|这周|上周|今天|昨天"
 )
-_Q_ABSOLUTE = rf"(?:{_Q_ABSOLUTE})(?:{_PART})?"  # 2024年上半年, 去年底
 _Q_RANGE = re.compile(
     rf"(?P<a>[12]\d{{3}}年?(?:(?:1[0-2]|0?[1-9])月)?)\s*(?:到|至|～|~|－|-|—|–)\s*(?P<b>{_Q_ABSOLUTE})(?:之间|期间|间)?"
 )
-_Q_SINGLE = re.compile(rf"(?:在|于)?(?P<a>{_Q_ABSOLUTE})(?:以来|期间|里|内|中|的时候|时)?")
+_Q_SINGLE = re.compile(rf"(?:在|于)?(?P<a>{_Q_ABSOLUTE})(?:以来|期间|里|内|中|的时候|时|上旬|中旬|下旬|初|底|末)?")
 _Q_NEWEST = re.compile(r"(?:最近|最新|近期|近来|最晚)(?:一次|一期|一届|一批|一回)?(?:的)?")
 _LEADING = re.compile(r"^[的，,、\s]+")
 
