@@ -14,8 +14,12 @@ from bench.load import serve
 
 
 async def _in_flight(base: str, n: int, proc: subprocess.Popen[bytes]) -> list[int | str]:
-    async def ask(i: int) -> int | str:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    # One client with a connection per request: building a client per request (its TLS context) took long enough on a
+    # loaded machine that some requests were not yet sent when SIGTERM came.
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+        async def ask(i: int) -> int | str:
             try:
                 headers = {"Accept": "text/event-stream"} if i % 3 == 0 else {}  # some stream their answer
                 r = await client.post("/v1/ask", json={"question": f"自治区高院院长是谁？{i}"}, headers=headers)
@@ -23,10 +27,10 @@ async def _in_flight(base: str, n: int, proc: subprocess.Popen[bytes]) -> list[i
             except httpx.HTTPError as exc:
                 return type(exc).__name__
 
-    tasks = [asyncio.create_task(ask(i)) for i in range(n)]
-    await asyncio.sleep(0.3)  # all sent; on 2 cores most are still queued or being answered
-    proc.send_signal(signal.SIGTERM)
-    return list(await asyncio.gather(*tasks))
+        tasks = [asyncio.create_task(ask(i)) for i in range(n)]
+        await asyncio.sleep(0.5)  # all sent; on 2 cores most are still queued or being answered
+        proc.send_signal(signal.SIGTERM)
+        return list(await asyncio.gather(*tasks))
 
 
 def test_sigterm_finishes_requests_in_flight_then_exits_0(tmp_path: Path, seed_index_dir: Path) -> None:
