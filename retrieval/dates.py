@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 
@@ -140,35 +141,28 @@ def _part(year: int, part: str) -> tuple[date, date, bool]:
     return _month_range(year, lo)[0], _month_range(year, hi)[1], key in ("初", "底", "末")
 
 
+def _in_year(year: int, part: str | None, month: str | None, day: str | None, relative: bool) -> tuple[date, date, bool, bool]:
+    """(first, last, relative, approximate) of a year, a part of it, or a month or day in it (2024年, 今年5月)."""
+    if part:
+        first, last, rough = _part(year, part)
+        return first, last, relative, rough
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31), relative, False
+    if day is None:
+        return (*_month_range(year, _number(month)), relative, False)
+    exact = date(year, _number(month), _number(day))
+    return exact, exact, relative, False
+
+
 def _resolve(m: re.Match[str], published: date | None) -> tuple[date, date, bool, bool] | None:
     """(first, last, relative, approximate) of one matched expression, or None when it cannot be resolved."""
     g = m.groupdict()
     if g["y"]:
-        year = _number(g["y"])
-        if g["yp"]:
-            first, last, rough = _part(year, g["yp"])
-            return first, last, False, rough
-        if g["m"] is None:
-            return date(year, 1, 1), date(year, 12, 31), False, False
-        month = _number(g["m"])
-        if g["d"] is None:
-            return (*_month_range(year, month), False, False)
-        day = date(year, month, _number(g["d"]))
-        return day, day, False, False
+        return _in_year(_number(g["y"]), g["yp"], g["m"], g["d"], relative=False)
     if published is None:
         return None  # everything below needs the article's date
     if g["ry"]:
-        year = published.year + _YEAR_OFFSET[g["ry"]]
-        if g["rp"]:
-            first, last, rough = _part(year, g["rp"])
-            return first, last, True, rough
-        if g["rm"] is None:
-            return date(year, 1, 1), date(year, 12, 31), True, False
-        month = _number(g["rm"])
-        if g["rd"] is None:
-            return (*_month_range(year, month), True, False)
-        day = date(year, month, _number(g["rd"]))
-        return day, day, True, False
+        return _in_year(published.year + _YEAR_OFFSET[g["ry"]], g["rp"], g["rm"], g["rd"], relative=True)
     if g["bp"]:
         first, last, rough = _part(published.year, g["bp"])
         if first > published:  # 四季度 in an article of January: last year's
@@ -298,7 +292,7 @@ _LEADING = re.compile(r"^[的，,、\s]+")
 
 def _expression_window(expr: str, now: date) -> tuple[date, date] | None:
     """The days of one absolute or now-relative expression in a question."""
-    m = _EXPRESSION.fullmatch(expr) or _EXPRESSION.fullmatch(expr + "年")
+    m = _EXPRESSION.fullmatch(expr)
     if m is None:
         return None
     resolved = _resolve(m, now)
@@ -377,12 +371,13 @@ class TimeTable:
             return []
         return decode_spans(self.spans[int(self.offsets[row]) : int(self.offsets[row + 1])])
 
-    @property
+    # Worked out once per loaded index, not on every question.
+    @cached_property
     def dated(self) -> bool:
         """True when the corpus has publication dates (time in questions is used only then)."""
         return bool(self.published.any())
 
-    @property
+    @cached_property
     def coverage(self) -> tuple[date, date] | None:
         """First and last publication day of the corpus."""
         known = self.published[self.published > 0]

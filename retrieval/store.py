@@ -669,7 +669,7 @@ def load_index(index_dir: Path, encoder_id: str, dim: int | None = None) -> Inde
             date_offsets = np.load(build / "date_offsets.npy", allow_pickle=False)
             if date_offsets.shape != (len(articles) + 1,) or date_spans.ndim != 2 or int(date_offsets[-1]) != len(date_spans):
                 raise ValueError("dates do not match the article table")
-        else:  # built before dates were resolved, or by other rules: resolve now (a second for 24,000 articles)
+        else:  # built before dates were resolved, or by other rules: resolve now (6 s for 24,100 articles)
             date_spans, date_offsets = resolve_articles([(a.text, a.date) for a in articles.values()])
         time_of = time_table(
             list(articles),
