@@ -545,7 +545,7 @@ def _units_of_hit(searcher: Searcher, hit: Hit) -> list[tuple[str, str, list[Men
     chunk_mentions = index.chunk_mentions(hit.row)
     # Only a dated corpus has dates worth resolving (and answers there prefer a candidate of the asked grain); an
     # undated one (CMRC) is answered exactly as before time was understood.
-    article_dates = index.time.article_spans(article.id) if index.time is not None and index.time.dated else []
+    article_dates = index.time.article_spans(article.id) if index.time.dated else []
     out = []
     previous: tuple[int, int] | None = None
     for s, e in article_units(text):
@@ -578,7 +578,7 @@ def _candidates(
 ) -> list[_Unit]:
     found: list[_Unit] = []
     seen: set[str] = set()
-    dated = searcher.index.time is not None and searcher.index.time.dated
+    dated = searcher.index.time.dated
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = RANK_PRIOR / hit.rank
@@ -744,7 +744,7 @@ def _uncovered(searcher: Searcher, asked: QuestionTime, window: tuple[date, date
     """A refusal naming the corpus's dates when nothing in it is dated within `window` (a future year, a year before
     it starts), else None."""
     table = searcher.index.time
-    if table is None or table.window_mask(*window).any():
+    if table.window_mask(*window).any():
         return None
     coverage = table.coverage
     span = f"{label(coverage[0], coverage[0])}至{label(coverage[1], coverage[1])}" if coverage else "未知"
@@ -754,8 +754,7 @@ def _uncovered(searcher: Searcher, asked: QuestionTime, window: tuple[date, date
 
 def corpus_now(searcher: Searcher) -> date | None:
     """The day 今年 and 去年 in a question are read against by default: the newest publication date in the corpus."""
-    table = searcher.index.time
-    coverage = table.coverage if table is not None else None
+    coverage = searcher.index.time.coverage
     return coverage[1] if coverage else None
 
 
@@ -773,8 +772,7 @@ def answer(
     t0 = time.perf_counter()
     asked = searcher.check_query(question)
     rewritten = rewrite(asked, history[-MAX_HISTORY:]) if history else Rewrite(asked)
-    table = searcher.index.time
-    if table is not None and table.dated:  # an undated corpus (CMRC) keeps the question's time as words to match
+    if searcher.index.time.dated:  # an undated corpus (CMRC) keeps the question's time as words to match
         when = question_time(rewritten.question, now or corpus_now(searcher))
     else:
         when = QuestionTime(rewritten.question)

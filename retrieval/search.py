@@ -168,7 +168,7 @@ class Searcher:
         """Boolean mask of the chunk rows that pass the filters and lie in the time window (published in it or
         reporting an event in it), or None for no filtering."""
         ix = self.index
-        if window is not None and ix.time is not None:
+        if window is not None:
             within = ix.time.window_mask(*window)
             rest = self._mask(filters)
             return within if rest is None else within & rest

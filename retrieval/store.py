@@ -85,6 +85,8 @@ class Index:
     #: per chunk row: the article's date ("" when unknown) and its outlets joined by "\n" (lower case)
     chunk_dates: np.ndarray
     chunk_sources: list[str]
+    #: resolved dates of the articles, and per chunk its publication and event days (see retrieval.dates)
+    time: TimeTable
     #: each distinct value of `chunk_sources` → its chunk rows (int64, ascending): a source filter tests the few
     #: distinct outlet strings, not every chunk
     source_rows: dict[str, np.ndarray]
@@ -92,8 +94,6 @@ class Index:
     #: None for an index built before mentions existed (answers then find dates and numbers by pattern only)
     mentions: np.ndarray | None = None
     mention_offsets: np.ndarray | None = None
-    #: resolved dates of the articles, and per chunk its publication and event days (see retrieval.dates)
-    time: TimeTable | None = None
 
     @property
     def size(self) -> int:
