@@ -163,12 +163,12 @@ class _Unit:
     tie: float  # proximity of the best candidate of the asked kind (0: none)
     short: str | None  # the candidate's words as the text has them
     dates: list[DateSpan] = field(default_factory=list)  # resolved dates, offsets into `text`
-    short_label: str | None = None  # a date candidate with its year spelled out (昨天 → 2024年4月25日)
+    short_date: DateSpan | None = None  # a date candidate whose year the text left out (昨天 → 2024年4月25日)
 
     @property
     def says(self) -> str | None:
         """The short answer this unit gives."""
-        return self.short_label or self.short
+        return label(self.short_date.first, self.short_date.last) if self.short_date else self.short
 
 
 class TermWeights:
@@ -338,22 +338,24 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
         k = following.find(noun) if noun else -1
         if noun and 0 <= k <= 1:
             return text[span.start : span.end + k + len(noun)].strip()
-    if span.kind == "time" and re.search(r"[天日号]", form.text[form.wh_start : form.wh_end]):
+    if span.kind == "time" and _asks_day(form):
         words = re.sub(r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚)$", "", words)
     return words
 
 
-def _date_label(at: Mention, dates: list[DateSpan], form: QuestionForm) -> str | None:
-    """A date candidate's days with the year spelled out, when the text left it to the article's date (今天 →
+def _asks_day(form: QuestionForm) -> bool:
+    """True when the question word asks for a day (哪天, 几号, 哪一天)."""
+    return bool(re.search(r"[天日号]", form.text[form.wh_start : form.wh_end]))
+
+
+def _date_of(at: Mention, dates: list[DateSpan], form: QuestionForm) -> DateSpan | None:
+    """The resolved date a date candidate stands for, when the text left its year to the article's date (今天 →
     2023年5月30日, 今年5月 → 2022年5月); None when the words already say it all."""
     overlapping = [d for d in dates if d.start < at.end and d.end > at.start and not d.approximate]
     if not any(d.relative for d in overlapping):
         return None
     best = min(overlapping, key=lambda d: (d.last - d.first, not d.relative))  # the most precise
-    wants_day = bool(re.search(r"[天日号]", form.text[form.wh_start : form.wh_end]))
-    if wants_day and best.first != best.last:
-        return None
-    return label(best.first, best.last)
+    return None if _asks_day(form) and best.first != best.last else best
 
 
 def _typed_candidate(
@@ -603,7 +605,7 @@ def _candidates(
             if form.kind == "thing" and (short is None or tie < TYPED_THING_TIE):
                 short = _aligned_span(text, form) or short
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
-            in_full = _date_label(at, dates, form) if at is not None and at.kind == "time" else None
+            in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
             found.append(_Unit(hit, text, score, coverage, tie, short, dates, in_full))
     return sorted(found, key=lambda c: -c.score)
 
@@ -661,11 +663,7 @@ def _planned(unit: _Unit) -> bool:
 def _event_day(unit: _Unit) -> str:
     """The day a unit's answer happened, as ISO text, for newest-first ordering: its date candidate's day when
     resolved, else its article's date."""
-    if unit.short_label:
-        days = [d for d in unit.dates if label(d.first, d.last) == unit.short_label]
-        if days:
-            return days[0].last.isoformat()
-    return unit.hit.date or ""
+    return unit.short_date.last.isoformat() if unit.short_date else unit.hit.date or ""
 
 
 def confidence(evidence: dict[str, float]) -> float:
@@ -725,17 +723,17 @@ def _window(
     """The window of days a question is searched in, its public description (`Answer.time_window`), and a refusal
     when the question's time and the explicit date filter do not overlap. Both apply when both are given: the filter
     bounds the publication dates, the question's time the publication or event dates."""
-    f_from = date.fromisoformat(filters.date_from) if filters and filters.date_from else None
-    f_to = date.fromisoformat(filters.date_to) if filters and filters.date_to else None
+    filters = filters or Filters()
+    f_from = date.fromisoformat(filters.date_from) if filters.date_from else None
+    f_to = date.fromisoformat(filters.date_to) if filters.date_to else None
     if asked.window is None:
         if f_from is None and f_to is None:
             return None, None, None
-        described = {"from": filters.date_from if filters else None, "to": filters.date_to if filters else None}
-        return None, described | {"source": "filter"}, None
+        return None, {"from": filters.date_from, "to": filters.date_to, "source": "filter"}, None
     first, last = asked.window
     first, last = max(first, f_from or first), min(last, f_to or last)
     if first > last:
-        bounds = f"{(filters.date_from or '…') if filters else ''}至{(filters.date_to or '…') if filters else ''}"
+        bounds = f"{filters.date_from or '…'}至{filters.date_to or '…'}"
         return None, None, f"问题问的是{asked.expression}（{label(*asked.window)}），而日期筛选限定在{bounds}，两者没有交集。"
     return (first, last), {"from": first.isoformat(), "to": last.isoformat(), "source": "question"}, None
 
