@@ -18,7 +18,9 @@ import gzip
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from retrieval.articles import load_articles
 
@@ -26,7 +28,46 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "answers" / "questions.jsonl"
 DEFAULT_NEWS = ROOT.parent / "shared" / "corpora" / "xwlb-news.jsonl.gz"
 MONTH = "2024-04"
-FULL_DATE = re.compile(r"^[12]\d{3}年\d{1,2}月\d{1,2}日$")
+# A date with its year (2024年4月25日, 2022年5月): the form short answers take; the article itself may say 昨天.
+FULL_DATE = re.compile(r"^[12]\d{3}年(?:\d{1,2}月(?:\d{1,2}日)?)?$")
+
+
+def news_rows(news: Path, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, str]]:
+    """The articles of the news corpus that `keep` accepts, as BEIR corpus rows with their dates."""
+    rows = []
+    with gzip.open(news, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if keep(row):
+                keys = ("title", "text", "date", "source", "url")
+                rows.append({"_id": row["id"], **{k: row.get(k) or "" for k in keys}})
+    return rows
+
+
+def write_halves(
+    out_root: Path,
+    name: str,
+    docs: list[dict[str, str]],
+    questions: list[dict[str, Any]],
+    answered_by: Callable[[dict[str, Any]], list[str]],
+) -> None:
+    """Write `name`-tune and `name`-holdout BEIR folders: the same corpus, each half's questions, and qrels from
+    `answered_by` (the articles that answer a question; none: it is unanswerable)."""
+    for half in ("tune", "holdout"):
+        folder = out_root / f"{name}-{half}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
+            for d in docs:
+                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+        mine = [q for q in questions if q["half"] == half]
+        with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
+            for q in mine:
+                fh.write(json.dumps({"_id": q["id"], "text": q["text"], "answers": q["answers"]}, ensure_ascii=False) + "\n")
+        with open(folder / "qrels.tsv", "w", encoding="utf-8") as fh:
+            fh.write("query-id\tcorpus-id\tscore\n")
+            fh.writelines(f"{q['id']}\t{a}\t1\n" for q in mine for a in answered_by(q))
+        answerable = sum(bool(answered_by(q)) for q in mine)
+        print(f"{folder}: {len(docs)} documents, {answerable} answerable and {len(mine) - answerable} unanswerable questions")
 
 
 def corpus(news: Path) -> list[dict[str, str]]:
@@ -35,13 +76,7 @@ def corpus(news: Path) -> list[dict[str, str]]:
         {"_id": a.id, "title": a.title, "text": a.text, "date": a.date or "", "source": a.source or "", "url": a.url or ""}
         for a in load_articles([ROOT / "seeds"]).articles
     ]
-    with gzip.open(news, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row.get("date", "").startswith(MONTH):
-                keys = ("title", "text", "date", "source", "url")
-                rows.append({"_id": row["id"], **{k: row.get(k) or "" for k in keys}})
-    return rows
+    return rows + news_rows(news, lambda row: row.get("date", "").startswith(MONTH))
 
 
 def main() -> None:
@@ -54,21 +89,7 @@ def main() -> None:
         golds = [g for g in q["answers"] if not FULL_DATE.match(g)]  # a date with its year: the text may say 12月14日
         if q["article_id"] is not None and not all(g in texts.get(q["article_id"], "") for g in golds):
             raise SystemExit(f"{q['id']}: a gold answer is not in article {q['article_id']}")
-    for half in ("tune", "holdout"):
-        folder = out_root / f"own-{half}"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
-            for d in docs:
-                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-        mine = [q for q in questions if q["half"] == half]
-        with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
-            for q in mine:
-                fh.write(json.dumps({"_id": q["id"], "text": q["text"], "answers": q["answers"]}, ensure_ascii=False) + "\n")
-        with open(folder / "qrels.tsv", "w", encoding="utf-8") as fh:
-            fh.write("query-id\tcorpus-id\tscore\n")
-            fh.writelines(f"{q['id']}\t{q['article_id']}\t1\n" for q in mine if q["article_id"] is not None)
-        answerable = sum(q["article_id"] is not None for q in mine)
-        print(f"{folder}: {len(docs)} documents, {answerable} answerable and {len(mine) - answerable} unanswerable questions")
+    write_halves(out_root, "own", docs, questions, lambda q: [q["article_id"]] if q["article_id"] is not None else [])
 
 
 if __name__ == "__main__":

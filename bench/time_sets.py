@@ -13,29 +13,21 @@ with random.Random(12), alternating within each kind from a random start.
 usage: python -m bench.time_sets [NEWS.jsonl.gz] [OUT_DIR]
 """
 
-import gzip
 import json
-import re
 import sys
 from pathlib import Path
+
+from bench.own_sets import FULL_DATE, news_rows, write_halves
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "time" / "questions.jsonl"
 DEFAULT_NEWS = ROOT.parent / "shared" / "corpora" / "xwlb-news.jsonl.gz"
 TOPICS = ("神舟", "天舟", "嫦娥", "进博会", "进口博览会", "服贸会", "广交会", "亚冬会", "世界互联网大会", "夏季达沃斯", "春运")
-_FULL_DATE = re.compile(r"^[12]\d{3}年(?:\d{1,2}月(?:\d{1,2}日)?)?$")
 
 
 def corpus(news: Path) -> list[dict[str, str]]:
     """The news articles on TOPICS, as BEIR corpus rows with their dates."""
-    rows = []
-    with gzip.open(news, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if any(t in row.get("title", "") for t in TOPICS):
-                keys = ("title", "text", "date", "source", "url")
-                rows.append({"_id": row["id"], **{k: row.get(k) or "" for k in keys}})
-    return rows
+    return news_rows(news, lambda row: any(t in row.get("title", "") for t in TOPICS))
 
 
 def main() -> None:
@@ -49,23 +41,9 @@ def main() -> None:
         if missing:
             raise SystemExit(f"{q['id']}: article {missing[0]} is not in the corpus")
         for gold in q["answers"]:
-            if not _FULL_DATE.match(gold) and not any(gold in texts[a] for a in q["article_ids"]):
+            if not FULL_DATE.match(gold) and not any(gold in texts[a] for a in q["article_ids"]):
                 raise SystemExit(f"{q['id']}: gold answer {gold!r} is in none of its articles")
-    for half in ("tune", "holdout"):
-        folder = out_root / f"time-{half}"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
-            for d in docs:
-                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-        mine = [q for q in questions if q["half"] == half]
-        with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
-            for q in mine:
-                fh.write(json.dumps({"_id": q["id"], "text": q["text"], "answers": q["answers"]}, ensure_ascii=False) + "\n")
-        with open(folder / "qrels.tsv", "w", encoding="utf-8") as fh:
-            fh.write("query-id\tcorpus-id\tscore\n")
-            fh.writelines(f"{q['id']}\t{a}\t1\n" for q in mine for a in q["article_ids"])
-        answerable = sum(bool(q["article_ids"]) for q in mine)
-        print(f"{folder}: {len(docs)} documents, {answerable} answerable and {len(mine) - answerable} unanswerable questions")
+    write_halves(out_root, "time", docs, questions, lambda q: q["article_ids"])
 
 
 if __name__ == "__main__":
