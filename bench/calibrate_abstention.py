@@ -15,6 +15,7 @@ usage: python -m bench.calibrate_abstention --tune DIR [DIR ...] --report DIR [D
 
 import argparse
 import math
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,8 @@ class HidingSearcher(Searcher):
 
     hidden: frozenset[str] = frozenset()
 
-    def _mask(self, filters: Filters | None) -> np.ndarray | None:
-        mask = super()._mask(filters)
+    def _mask(self, filters: Filters | None, window: tuple[date, date] | None = None) -> np.ndarray | None:
+        mask = super()._mask(filters, window)
         if not self.hidden:
             return mask
         keep = np.fromiter((c.article_id not in self.hidden for c in self.index.chunks), dtype=bool, count=self.index.size)
