@@ -24,7 +24,7 @@ from retrieval.chunks import split_sentences
 from retrieval.conversation import Rewrite, Turn, rewrite
 from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import Mention, pattern_mentions
-from retrieval.questions import QuestionForm, analyse_question
+from retrieval.questions import MEASURES, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, normalize, tokenize
 
@@ -63,6 +63,7 @@ TYPE_WEIGHT = 0.5
 # A candidate is tied to the question when its proximity (question-term weight near it, decaying with distance in
 # characters over PROXIMITY_SCALE) reaches MIN_TIE.
 PROXIMITY_SCALE = 25.0
+MEASURE_TIE = 0.1  # added to the tie of a quantity whose unit is what the question measures (see `_unit_fits`)
 SECONDARY_KIND = 0.8  # a candidate of an accepted but not the asked kind (谁 → an organisation) ties a little less
 MIN_TIE = 0.2
 # Kinds whose questions need a candidate of that kind to be answered at all (a "thing" may be any phrase).
@@ -89,6 +90,11 @@ NEWEST_HITS = 20
 NEWEST_BAND = 0.8
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+# A quantity's words around its number and unit: 约 | 2.9万 | 家 | 左右.
+_QUANTITY_TAIL = re.compile(r"(?:左右|以上|以下|以内|之内|多|余|上下)+$")
+_NUMBER_RUN = re.compile(
+    r"(?:约|近|超过|不超过|不到|大约|将近|至少|最多|共|达)?[\d.,，０-９－一二两三四五六七八九十百千万亿半几数〇零余多\-~～—–至到]+"
+)
 _ADMIN_PREFIX = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:自治区|省|市|县|州|区|旗|盟)(?=[\u4e00-\u9fff])")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -387,6 +393,8 @@ def _typed_candidate(
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
+    if form.measure:
+        accepted = [_with_unit(text, m, form.measure) if m.kind == "quantity" else m for m in accepted]
     best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
     closer = {True: 0.0, False: 0.0}
     if form.role and form.role not in norm:
@@ -427,6 +435,8 @@ def _typed_candidate(
             return False
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
+        if m.kind == "quantity" and form.measure and _unit_fits(span, form.measure) is False:
+            return False  # 17公里 does not answer 多少钱
         if m.kind == "time" and not _NUMERAL.search(span) and (m.start, m.end) not in resolved:
             return False  # 目前, or 今天 in an undated article: a date that says nothing on its own
         if (
@@ -452,6 +462,8 @@ def _typed_candidate(
             unit_noun and unit_noun in text[m.start : m.end] and unit_noun in weights
         ):  # 多少公里 → 361.3公里 holds the unit asked for
             tie = min(1.0, tie + weights[unit_noun] / total)
+        elif form.measure and m.kind == "quantity" and _unit_fits(text[m.start : m.end], form.measure):
+            tie = min(1.0, tie + MEASURE_TIE)  # 29人 for 死了几个人: the unit itself says it answers
         primary = m.kind == form.kind or head is not None
         if tie + closeness > best[primary][1] + closer[primary]:
             best[primary] = (m, tie)
@@ -465,6 +477,34 @@ def _typed_candidate(
         tie *= SECONDARY_KIND
     whole = _coordinated(text, mentions, mention)
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _unit_fits(span: str, measure: str) -> bool | None:
+    """Whether quantity `span` is in what the question measures: True when its unit says so (29人 for 几个人, 16条
+    for 几条), None when it has no unit (a bare 5.3, 2.9万), False when its unit measures something else (17公里 for
+    多少钱). A question counting in a counter word (几座) takes other counters too, which are used loosely (4间), but
+    not a unit of measure (2024年)."""
+    unit = _QUANTITY_TAIL.sub("", span)
+    run = _NUMBER_RUN.match(unit)
+    unit = unit[run.end() :] if run else unit
+    if not unit:
+        return None
+    units = next((u for name, _, u in MEASURES if name == measure), None)
+    if units is None:
+        return True if measure in unit else None if not any(u.search(unit) for _, _, u in MEASURES) else False
+    return bool(units.search(unit))
+
+
+def _with_unit(text: str, m: Mention, measure: str) -> Mention:
+    """Quantity mention `m` extended over the unit of the asked measure that follows it (约两个 + 小时 → 约两个小时)."""
+    units = next((u for name, _, u in MEASURES if name == measure), None)
+    if units is None:
+        return m
+    after = text[m.end : m.end + 4]
+    for n in range(len(after), 0, -1):
+        if units.fullmatch(after[:n]) or units.fullmatch(text[m.start : m.end][-1:] + after[:n]):
+            return Mention(m.start, m.end + n, m.kind)
+    return m
 
 
 def _event_word(form: QuestionForm, weights: dict[str, float]) -> str | None:

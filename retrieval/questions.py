@@ -159,6 +159,37 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("person", re.compile("(?:作者|导演|主演|老板|创始人|董事长|主持人|演员|歌手|院长|书记|市长|主席|总裁|校长)(?:是)?$")),
     ("thing", re.compile("(?:全称|简称|原名|英文|学名|别名|名称)$")),
 )
+# What a quantity question measures, by its words, and the units that measure it: an answer in another unit does not
+# answer it (多少钱 is not answered by 17公里, 死了几个人 not by 一栋). Checked in this order (多长时间 is a duration).
+MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (name, re.compile(cue), re.compile(f"(?:{units})$"))
+    for name, cue, units in (
+        (
+            "money",
+            "多少钱|几块钱|价格|价钱|多钱|费用|花费|票价|售价|造价|成本|投资|资金|损失|金额|收入|工资|薪资|奖金|补贴|营收|利润"
+            "|预算|市值|估值|罚款|赔偿|学费|押金|多少元|几元",
+            "[元块]钱?|美元|欧元|日元|英镑|港元|港币|澳元|卢布|韩元|人民币|美金|法郎|RMB|USD|\\$",
+        ),
+        ("age", "几岁|多少岁|多大年纪|年龄|多大了", "周?岁"),
+        (
+            "duration",
+            "多久|多长时间|多少时间|几年|多少年|几天|多少天|几个月|多少个月|几周|几小时|多少小时|几分钟|多少分钟|寿命|工期|期限|时长",
+            "年|个?月|周|星期|天|日|个?小时|分钟|秒|季度|个工作日|工作日",
+        ),
+        ("area", "面积|多少平方|多少亩", "平方(?:公里|千米|米)|亩|公顷|(?i:km|m)(?:²|2|\\^2)"),
+        (
+            "length",
+            "多长|多远|多高|多深|多宽|长度|距离|高度|深度|宽度|身高|海拔|里程|多少公里|多少米",
+            "公里|千米|米|厘米|毫米|英里|海里|里|英尺|光年|(?i:km|cm|mm|m)",
+        ),
+        ("weight", "多重|重量|体重|多少吨|多少公斤|多少斤", "吨|千克|公斤|克|斤|磅|(?i:kg|g|t)"),
+        ("people", "几个?人|多少人|几名|多少名|几位|多少位|人数|死亡|遇难|伤亡|丧生|死了|受伤|人口", "人次?|名|位"),
+        ("percent", "百分之|比例|占比|增长率|增速|增幅|涨幅|降幅|几成|百分比", "%|％|个?百分点|倍|成"),
+        ("temperature", "温度|气温|多少度|几度", "℃|摄氏度|度"),
+    )
+)
+# A counter word after 几/多少 (几条, 多少家): the answer counts in it (16条, not 2024年).
+_COUNTER = re.compile("(?:几|多少)([项支家所件起条种批座艘架颗户辆届期场轮枚台套份篇部处层级])")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _posseg_lock = threading.Lock()
 
@@ -176,6 +207,7 @@ class QuestionForm:
     accepts: tuple[str, ...] = ()  # mention kinds that can answer it, the asked kind first
     role: str | None = None  # the role a person question names (副院长 in 副院长是谁): the answer must hold it
     numbers: tuple[str, ...] = ()  # numbers that pin the subject down (第136届, 神舟十九号, 2025年): must be matched
+    measure: str | None = None  # what a quantity question measures: a MEASURES name (money, people…) or a counter (条)
 
     @property
     def before(self) -> str:
@@ -196,6 +228,14 @@ class QuestionForm:
 def _cut(text: str) -> list[tuple[str, str]]:
     with _posseg_lock:  # jieba's lazy initialisation is not thread-safe
         return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
+def _measure(text: str) -> str | None:
+    """What the quantity question `text` measures: a counter word it names (几条 → 条), else a MEASURES name, or None."""
+    counter = _COUNTER.search(text)
+    if counter:
+        return counter.group(1)
+    return next((name for name, cue, _ in MEASURES if cue.search(text)), None)
 
 
 def _numbers(text: str) -> tuple[str, ...]:
@@ -243,11 +283,13 @@ def analyse_question(question: str) -> QuestionForm:
                 accepts, role = ("person",), roles[0].group()
         if kind == "place" and re.search(r"[省市县区国镇乡村州]|城市|地区", text[m.start() : m.end() + 3]):
             accepts = ("place",)  # 哪个城市 is a place, not a body
-        return QuestionForm(text, kind, m.start(), m.end(), names, chinese, accepts, role, _numbers(text))
+        measure = _measure(text) if kind == "quantity" and word != "第几" else None
+        return QuestionForm(text, kind, m.start(), m.end(), names, chinese, accepts, role, _numbers(text), measure)
     bare = text.rstrip("?？。!！ ")
     for attribute_kind, attribute in _ATTRIBUTES:
         m = attribute.search(bare)
         if m:  # the attribute stands where a question word would: 电锅炉价格 ≈ 电锅炉价格是多少
             accepts = _ACCEPTS[attribute_kind]
-            return QuestionForm(text, attribute_kind, m.end(), m.end(), names, chinese, accepts, None, _numbers(text))
+            measure = _measure(text) if attribute_kind == "quantity" else None
+            return QuestionForm(text, attribute_kind, m.end(), m.end(), names, chinese, accepts, None, _numbers(text), measure)
     return QuestionForm(text, None, -1, -1, names, chinese, (), None, _numbers(text))

@@ -3,7 +3,7 @@ encoder and index on the seed corpus."""
 
 import pytest
 
-from retrieval.answer import ABSTAIN_OTHER_LANGUAGE, ABSTAIN_TEXT, _unit_spans, answer
+from retrieval.answer import ABSTAIN_OTHER_LANGUAGE, ABSTAIN_TEXT, MIN_TIE, _typed_candidate, _unit_fits, _unit_spans, answer
 from retrieval.entities import find_mentions, pattern_mentions
 from retrieval.evaluate import short_scores
 from retrieval.questions import analyse_question
@@ -67,6 +67,51 @@ def test_patterns_find_numbers_with_units_dates_and_quoted_names() -> None:
     text = "2024年4月25日发射，全程约361.3公里，开展“百日行动”，费用2万以上。"
     found = {text[m.start : m.end] for m in pattern_mentions(text)}
     assert {"2024年4月25日", "约361.3公里", "百日行动", "2万以上"} <= found
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("深中通道总投资多少钱", "money"),
+        ("藤椅的价格", "money"),
+        ("那场火灾死了几个人", "people"),
+        ("规定一共有几条", "条"),
+        ("带牙套要带多久", "duration"),
+        ("塔有多高", "length"),
+        ("公园面积有多大", "area"),
+        ("他享年多少岁", "age"),
+        ("形成了多少项会商事项", "项"),
+        ("这是第几届", None),
+        ("有多少", None),
+    ],
+)
+def test_a_quantity_question_says_what_it_measures(question: str, measure: str | None) -> None:
+    assert analyse_question(question).measure == measure
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        ("伊斯坦布尔那场火灾死了几个人", "伊斯坦布尔一栋建筑发生火灾，火灾已导致29人死亡。", "29人"),
+        ("深中通道总投资多少钱", "深中通道全长约24公里，总投资约446.9亿元。", "约446.9亿元"),
+        ("《规定》一共有几条", "《规定》自2024年6月1日起施行，共16条。", "16条"),
+        ("转运用了多长时间", "组合体转运用时约两个小时。", "约两个小时"),  # 约两个 + 小时: the unit is taken along
+        ("跑道有多长", "机场跑道长3200m，宽45m。", "3200m"),
+    ],
+)
+def test_a_quantity_in_another_unit_does_not_answer(question: str, text: str, short: str) -> None:
+    form = analyse_question(question)
+    weights = {t: 1.0 for t in ("伊斯坦布尔", "火灾", "深中通道", "投资", "规定", "转运", "跑道", "长") if t in question}
+    found, tie, _ = _typed_candidate(text, pattern_mentions(text), form, weights, sum(weights.values()))
+    assert found == short and tie >= MIN_TIE
+
+
+def test_a_bare_number_may_answer_any_measure_but_a_wrong_unit_never() -> None:
+    assert _unit_fits("29人", "people") is True
+    assert _unit_fits("2.9万", "people") is None
+    assert _unit_fits("一栋", "people") is False
+    assert _unit_fits("2024年", "条") is False
+    assert _unit_fits("4间", "座") is None  # counters are used loosely
 
 
 def test_short_answer_scores_follow_cmrc() -> None:
