@@ -458,12 +458,15 @@ def _typed_candidate(
         tie = _proximity(m.start, m.end, positions, weights, total)
         # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
         closeness = _event_closeness(text, norm, m, event_word) if event_word else 0.0
-        if (
-            unit_noun and unit_noun in text[m.start : m.end] and unit_noun in weights
-        ):  # 多少公里 → 361.3公里 holds the unit asked for
-            tie = min(1.0, tie + weights[unit_noun] / total)
-        elif form.measure and m.kind == "quantity" and _unit_fits(text[m.start : m.end], form.measure):
-            tie = min(1.0, tie + MEASURE_TIE)  # 29人 for 死了几个人: the unit itself says it answers
+        # A quantity in the unit asked for answers more surely: 多少公里 → 361.3公里 (the question's own word, weighed as
+        # a term), 死了几个人 → 29人 (a unit of the measure asked, MEASURE_TIE).
+        named_unit = (
+            weights[unit_noun] / total if unit_noun and unit_noun in text[m.start : m.end] and unit_noun in weights else 0.0
+        )
+        measured = (
+            MEASURE_TIE if form.measure and m.kind == "quantity" and _unit_fits(text[m.start : m.end], form.measure) else 0.0
+        )
+        tie = min(1.0, tie + max(named_unit, measured))
         primary = m.kind == form.kind or head is not None
         if tie + closeness > best[primary][1] + closer[primary]:
             best[primary] = (m, tie)
