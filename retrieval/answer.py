@@ -95,7 +95,7 @@ _QUANTITY_TAIL = re.compile(r"(?:左右|以上|以下|以内|之内|多|余|上�
 _NUMBER_RUN = re.compile(
     r"(?:约|近|超过|不超过|不到|大约|将近|至少|最多|共|达)?[\d.,，０-９－一二两三四五六七八九十百千万亿半几数〇零余多\-~～—–至到]+"
 )
-_ADMIN_PREFIX = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:自治区|省|市|县|州|区|旗|盟)(?=[\u4e00-\u9fff])")
+_ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|州|区|旗|盟)(?!场|域)")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
@@ -384,12 +384,8 @@ def _typed_candidate(
     if len(norm) != len(text):
         norm = text.lower()
     positions = _positions(norm, weights)
-    if "place" in form.accepts:  # 叶城县 inside the organisation 叶城县公安局 answers 在哪个县
-        mentions = mentions + [
-            Mention(m.start, m.start + k.end(), "place")
-            for m in mentions
-            if m.kind == "org" and (k := _ADMIN_PREFIX.match(text, m.start, m.end)) and k.end() - m.start < m.end - m.start
-        ]
+    if "place" in form.accepts:
+        mentions = mentions + _admin_parts(text, mentions, positions, levels=form.accepts == ("place",))
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
@@ -480,6 +476,26 @@ def _typed_candidate(
         tie *= SECONDARY_KIND
     whole = _coordinated(text, mentions, mention)
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _admin_parts(text: str, mentions: list[Mention], positions: list[tuple[int, int, str]], levels: bool) -> list[Mention]:
+    """The places inside longer names: the place an organisation's name starts with (叶城县 in 叶城县公安局); and when
+    the question asks for an administrative level (`levels`: 哪个省, 哪个县), one part per level of every name (南京市
+    and 六合区 in 南京市六合区; 阿利坎特省 in 西班牙阿利坎特省塔尔贝纳, after the question's own 西班牙)."""
+    parts = []
+    for m in mentions:
+        if m.kind != "org" and not (levels and m.kind == "place"):
+            continue
+        start = m.start
+        for k in _ADMIN_SUFFIX.finditer(text, m.start, m.end):
+            # A part starts after the level before it, and after any of the question's own words it holds.
+            start = max([start] + [e for s, e, term in positions if len(term) > 1 and start <= s and e <= k.start()])
+            if k.end() - start >= 2 and (start, k.end()) != (m.start, m.end):
+                parts.append(Mention(start, k.end(), "place"))
+            if not levels:
+                break  # only the place the organisation's name starts with
+            start = k.end()
+    return parts
 
 
 def _unit_fits(span: str, measure: str) -> bool | None:

@@ -106,6 +106,22 @@ def test_a_quantity_in_another_unit_does_not_answer(question: str, text: str, sh
     assert found == short and tie >= MIN_TIE
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        # the county an organisation's name starts with, wherever the name stands in the sentence
+        ("伯西热克派出所在哪个县", "今年5月,公安部命名叶城县公安局伯西热克派出所为全国第二批“枫桥式公安派出所”。", "叶城县"),
+        # the province inside a longer place name, after the country the question names itself
+        ("西班牙哪个省发生了山火", "14日，西班牙阿利坎特省塔尔贝纳发生山火，火势迅速向周边蔓延。", "阿利坎特省"),
+    ],
+)
+def test_a_question_for_an_administrative_level_gets_that_part_of_a_longer_name(question: str, text: str, short: str) -> None:
+    form = analyse_question(question)
+    weights = {t: 1.0 for t in ("伯西热克", "派出所", "西班牙", "发生", "山火") if t in question}
+    found, tie, _ = _typed_candidate(text, find_mentions(text) + pattern_mentions(text), form, weights, sum(weights.values()))
+    assert found == short and tie >= MIN_TIE
+
+
 def test_a_bare_number_may_answer_any_measure_but_a_wrong_unit_never() -> None:
     assert _unit_fits("29人", "people") is True
     assert _unit_fits("2.9万", "people") is None
