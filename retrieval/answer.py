@@ -95,6 +95,20 @@ _QUANTITY_TAIL = re.compile(r"(?:左右|以上|以下|以内|之内|多|余|上�
 _NUMBER_RUN = re.compile(
     r"(?:约|近|超过|不超过|不到|大约|将近|至少|最多|共|达)?[\d.,，０-９－一二两三四五六七八九十百千万亿半几数〇零余多\-~～—–至到]+"
 )
+# 担任什么职务: the answer is the title written next to the person's name (自治区司法厅党委书记张秀成; 鲍卫忠同志生前系
+# ……党组成员、执行局局长).
+_POSITION_NOUNS = frozenset({"职务", "职位", "官职", "头衔", "职称"})
+_TITLE_END = re.compile(
+    r"(?:长|书记|主任|主席|总理|总统|部长|经理|委员|主编|总编辑|政委|司令员|大使|院士|发言人|负责人|创始人|董事|总裁|秘书"
+    r"|干事|成员|代表|教授|研究员|工程师|航天员|法官|检察官)$"
+)
+_TITLE_BREAK = re.compile(r"[，,。；;：:！？!?“”（）()\s]")
+_TITLE_LEAD = re.compile(r"(?:同志|先生|女士)?(?:生前|现任|现|曾任|曾|目前)?(?:系|是|任|担任|出任|为)?[，,（(]?")
+# What may stand before a title in its clause: a date, a pronoun, a verb of office (1984年6月任…, 他兼任…, 历任…).
+_TITLE_PREFIX = re.compile(
+    r"^(?:[\d〇零一二三四五六七八九十]+[年月日]|至|到|[-—])*(?:他|她|其|并|后|又|还)*"
+    r"(?:历任|曾任|现任|升任|兼任|出任|担任|改任|调任|任|系|是|为)?"
+)
 _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|州|区|旗|盟)(?!场|域)")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -389,6 +403,8 @@ def _typed_candidate(
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
+    if head in _POSITION_NOUNS:
+        accepted += _titles(text, positions)
     if form.measure:
         accepted = [_with_unit(text, m, form.measure) if m.kind == "quantity" else m for m in accepted]
     best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
@@ -476,6 +492,30 @@ def _typed_candidate(
         tie *= SECONDARY_KIND
     whole = _coordinated(text, mentions, mention)
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _titles(text: str, positions: list[tuple[int, int, str]]) -> list[Mention]:
+    """Titles written right before or after one of the question's words (a name): 自治区司法厅党委书记 in
+    自治区司法厅党委书记张秀成说, 云南省……执行局局长 in 鲍卫忠同志生前系云南省……执行局局长。"""
+    found = []
+    for s, e, term in positions:
+        if len(term) < 2:
+            continue
+        before = _TITLE_BREAK.split(text[max(0, s - 40) : s])[-1]
+        cut = _TITLE_PREFIX.match(before)
+        before = before[cut.end() :] if cut else before
+        if len(before) >= 2 and _TITLE_END.search(before):
+            found.append(Mention(s - len(before), s, "thing"))
+        if term[-1].isdigit() and text[e : e + 1] in ("年", "月", "日", "号"):
+            e += 1  # 1985 + 年1月任…: the date goes on
+        lead = _TITLE_LEAD.match(text, e)
+        start = lead.end() if lead else e
+        after = _TITLE_BREAK.split(text[start : start + 40])[0]
+        cut = _TITLE_PREFIX.match(after)
+        start, after = (start + cut.end(), after[cut.end() :]) if cut else (start, after)
+        if len(after) >= 2 and _TITLE_END.search(after):
+            found.append(Mention(start, start + len(after), "thing"))
+    return found
 
 
 def _admin_parts(text: str, mentions: list[Mention], positions: list[tuple[int, int, str]], levels: bool) -> list[Mention]:
@@ -640,6 +680,7 @@ def _candidates(
     found: list[_Unit] = []
     seen: set[str] = set()
     dated = searcher.index.time.dated
+    head = _head_noun(form) if form.kind == "thing" else None
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = RANK_PRIOR / hit.rank
@@ -658,9 +699,11 @@ def _candidates(
             for t, w in weights.items():
                 if t in norm_context:
                     credit[t] = max(credit.get(t, 0.0), CONTEXT_CREDIT * w)
+            short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated)
+            if head in weights and tie >= MIN_TIE:  # 什么职务: a title found is the 职务 the text need not name
+                credit[head] = weights[head]
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
-            short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated)
             if form.kind == "thing" and (short is None or tie < TYPED_THING_TIE):
                 short = _aligned_span(text, form) or short
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie

@@ -122,6 +122,25 @@ def test_a_question_for_an_administrative_level_gets_that_part_of_a_longer_name(
     assert found == short and tie >= MIN_TIE
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        ("张秀成担任什么职务", "自治区司法厅党委书记张秀成说：“将认真贯彻落实全会部署。”", "自治区司法厅党委书记"),
+        (
+            "鲍卫忠生前担任什么职务",
+            "鲍卫忠同志生前系云南省沧源佤族自治县人民法院党组成员、执行局局长。",
+            "云南省沧源佤族自治县人民法院党组成员、执行局局长",
+        ),
+        ("1998年6月至2000年4月，他担任什么职务？", "1998年6月至2000年4月任中共温州市委书记。", "中共温州市委书记"),
+    ],
+)
+def test_a_question_for_a_position_gets_the_title_written_next_to_the_name(question: str, text: str, short: str) -> None:
+    form = analyse_question(question)
+    weights = {t: 1.0 for t in ("张秀成", "鲍卫忠", "生前", "担任", "职务", "2000", "4月") if t in question}
+    found, tie, _ = _typed_candidate(text, find_mentions(text) + pattern_mentions(text), form, weights, sum(weights.values()))
+    assert found == short and tie >= MIN_TIE
+
+
 def test_a_bare_number_may_answer_any_measure_but_a_wrong_unit_never() -> None:
     assert _unit_fits("29人", "people") is True
     assert _unit_fits("2.9万", "people") is None
