@@ -45,6 +45,8 @@ def test_a_new_paragraph_never_joins_an_open_quotation() -> None:
         ("开展了什么行动", "thing"),
         ("为什么要加强协作", None),
         ("电锅炉价格", "quantity"),
+        ("2023年发射的神舟飞船上有哪几名航天员", "person"),  # 哪几名 asks who, not how many
+        ("派出所有几名民警", "quantity"),
         ("Who chairs the meeting?", "person"),
     ],
 )
