@@ -23,7 +23,7 @@ import numpy as np
 from retrieval.chunks import split_sentences
 from retrieval.conversation import Rewrite, Turn, rewrite
 from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_time
-from retrieval.entities import Mention, pattern_mentions
+from retrieval.entities import ERA, Mention, pattern_mentions
 from retrieval.questions import MEASURES, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, normalize, tokenize
@@ -449,8 +449,8 @@ def _typed_candidate(
             return False  # 第二批 is not a count
         if m.kind == "quantity" and form.measure and _unit_fits(span, form.measure) is False:
             return False  # 17公里 does not answer 多少钱
-        if m.kind == "time" and not _NUMERAL.search(span) and (m.start, m.end) not in resolved:
-            return False  # 目前, or 今天 in an undated article: a date that says nothing on its own
+        if m.kind == "time" and not _NUMERAL.search(span) and (m.start, m.end) not in resolved and not ERA.fullmatch(span):
+            return False  # 目前, or 今天 in an undated article: a date that says nothing on its own (唐朝 does)
         if (
             dated
             and m.kind == "time"
@@ -468,6 +468,8 @@ def _typed_candidate(
         if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers
         tie = _proximity(m.start, m.end, positions, weights, total)
+        if m.kind == "time" and ERA.fullmatch(text[m.start : m.end]):
+            tie *= SECONDARY_KIND  # 战国时代 says less than 1589年7月17日 beside it
         # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
         closeness = _event_closeness(text, norm, m, event_word) if event_word else 0.0
         # A quantity in the unit asked for answers more surely: 多少公里 → 361.3公里 (the question's own word, weighed as

