@@ -78,8 +78,9 @@ MAX_SHORT_CHARS = 30
 MAX_HISTORY = 10  # earlier turns a follow-up is read against
 PREFER_BONUS = 0.5  # fused-score bonus (z units) for the previous answer's articles after a rewrite
 HEAD_NOUN_WEIGHT = 0.5
-# In a dated corpus, a date close to the question's word next to its question word (哪天发射 → 发射) is that event's
-# date rather than the day of the report around it: its tie gains up to EVENT_WORD_WEIGHT, decaying with distance.
+# A candidate close to the question's word next to its question word (哪天发射 → 发射, 谁出席 → 出席) answers that event:
+# the launch's date rather than the day of the report, the person who attended rather than one whose 思想 is quoted
+# nearby. Its tie gains up to EVENT_WORD_WEIGHT, decaying with distance.
 EVENT_WORD_WEIGHT = 0.3
 EVENT_WORD_SCALE = 15.0
 # A date on the calendar (2024年, 5月, 12日, 二十三号), not a length of time (6个月, 3年来, 十周年).
@@ -422,7 +423,7 @@ def _typed_candidate(
     if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
         counted = wh.rstrip("?？ ")[-1]  # 开了几天 → 6天
     days = {(d.start, d.end) for d in dates if not d.approximate and d.first == d.last}
-    event_word = _event_word(form, weights) if dated and form.kind == "time" else None
+    event_word = _event_word(form, weights) if form.kind else None
 
     def fits(m: Mention) -> bool:
         """True when the candidate has the grain the question asks for (only judged in a dated corpus)."""
@@ -573,8 +574,8 @@ def _event_word(form: QuestionForm, weights: dict[str, float]) -> str | None:
     best: tuple[int, int, str] | None = None
     for term in weights:
         i = form.text.find(term)
-        if i < 0 or _NUMERAL.search(term) or any(term in n for n in (*form.names, *form.numbers)):
-            continue  # the subject (神舟十六号), not the event
+        if i < 0 or _NUMERAL.search(term) or any(term in n for n in (*form.names, *form.numbers, form.role or "")):
+            continue  # the subject (神舟十六号) or the role asked for (检察长), not the event
         gap = form.wh_start - (i + len(term)) if i < form.wh_start else i - form.wh_end
         key = (max(gap, 0), -len(term), term)
         best = key if best is None or key < best else best

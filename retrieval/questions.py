@@ -236,6 +236,12 @@ def _measure(text: str) -> str | None:
     counter = _COUNTER.search(text)
     if counter:
         return counter.group(1)
+    for asked in re.finditer(r"(?:多少|几)(?:个)?([^\s，,？?。的是]{1,4})", text):  # 多少海里, 几公斤: the unit itself
+        unit = asked.group(1).lstrip("万亿千百")
+        for n in range(len(unit), 0, -1):
+            name = next((name for name, _, units in MEASURES if units.fullmatch(unit[:n])), None)
+            if name:
+                return name
     return next((name for name, cue, _ in MEASURES if cue.search(text)), None)
 
 

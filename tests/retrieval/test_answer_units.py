@@ -143,6 +143,19 @@ def test_a_question_for_a_position_gets_the_title_written_next_to_the_name(quest
     assert found == short and tie >= MIN_TIE
 
 
+def test_the_candidate_next_to_the_event_word_answers() -> None:
+    text = "王沪宁出席并讲话。他表示，要深入学习贯彻习近平生态文明思想和长江生态保护座谈会精神。"
+    weights = dict.fromkeys(("出席", "长江", "生态", "保护", "座谈会", "讲话"), 1.0)
+    form = analyse_question("谁出席长江生态保护座谈会并讲话")
+    assert _typed_candidate(text, find_mentions(text), form, weights, 6.0)[0] == "王沪宁"
+
+
+def test_the_unit_after_how_many_says_the_measure() -> None:
+    assert analyse_question("第40次南极考察总航程多少海里").measure == "length"
+    assert analyse_question("损失了多少亿元").measure == "money"
+    assert analyse_question("有多少万人参加").measure == "people"
+
+
 def test_a_bare_number_may_answer_any_measure_but_a_wrong_unit_never() -> None:
     assert _unit_fits("29人", "people") is True
     assert _unit_fits("2.9万", "people") is None
@@ -152,7 +165,7 @@ def test_a_bare_number_may_answer_any_measure_but_a_wrong_unit_never() -> None:
 
 
 def test_eras_are_times_and_answer_when_nothing_more_precise_is_near() -> None:
-    text = "火药是唐朝年间由炼丹的道士发明的，19世纪末传入欧洲的说法有误，武汉代表团澄清初步结论。"
+    text = "火药是唐朝年间由炼丹的道士发明的。19世纪末传入欧洲的说法有误，武汉代表团澄清初步结论。"
     assert {text[m.start : m.end] for m in pattern_mentions(text) if m.kind == "time"} == {"唐朝", "19世纪末"}
     weights = {"火药": 1.0, "发明": 1.0}
     found, _, _ = _typed_candidate(text, pattern_mentions(text), analyse_question("火药什么时候发明"), weights, 2.0)
