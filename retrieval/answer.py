@@ -24,7 +24,7 @@ from retrieval.chunks import split_sentences
 from retrieval.conversation import Rewrite, Turn, rewrite
 from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import ERA, Mention, pattern_mentions
-from retrieval.questions import MEASURES, QuestionForm, analyse_question
+from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, normalize, tokenize
 
@@ -551,15 +551,15 @@ def _unit_fits(span: str, measure: str) -> bool | None:
     unit = unit[run.end() :] if run else unit
     if not unit:
         return None
-    units = next((u for name, _, u in MEASURES if name == measure), None)
+    units = MEASURE_UNITS.get(measure)
     if units is None:
-        return True if measure in unit else None if not any(u.search(unit) for _, _, u in MEASURES) else False
+        return True if measure in unit else None if not any(u.search(unit) for u in MEASURE_UNITS.values()) else False
     return bool(units.search(unit))
 
 
 def _with_unit(text: str, m: Mention, measure: str) -> Mention:
     """Quantity mention `m` extended over the unit of the asked measure that follows it (约两个 + 小时 → 约两个小时)."""
-    units = next((u for name, _, u in MEASURES if name == measure), None)
+    units = MEASURE_UNITS.get(measure)
     if units is None:
         return m
     after = text[m.end : m.end + 4]

@@ -189,6 +189,8 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("temperature", "温度|气温|多少度|几度", "℃|摄氏度|度"),
     )
 )
+#: The units of each measure, by name.
+MEASURE_UNITS = {name: units for name, _, units in MEASURES}
 # A counter word after 几/多少 (几条, 多少家): the answer counts in it (16条, not 2024年).
 _COUNTER = re.compile("(?:几|多少)([项支家所件起条种批座艘架颗户辆届期场轮枚台套份篇部处层级])")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
@@ -239,7 +241,7 @@ def _measure(text: str) -> str | None:
     for asked in re.finditer(r"(?:多少|几)(?:个)?([^\s，,？?。的是]{1,4})", text):  # 多少海里, 几公斤: the unit itself
         unit = asked.group(1).lstrip("万亿千百")
         for n in range(len(unit), 0, -1):
-            name = next((name for name, _, units in MEASURES if units.fullmatch(unit[:n])), None)
+            name = next((name for name, units in MEASURE_UNITS.items() if units.fullmatch(unit[:n])), None)
             if name:
                 return name
     return next((name for name, cue, _ in MEASURES if cue.search(text)), None)
