@@ -462,7 +462,7 @@ def _typed_candidate(
         ):
             return False  # 二十三号 in 神舟二十三号: a name, not a day
         # A name holding the question's own subject (叶城县公安局伯西热克派出所 for 伯西热克派出所在哪个县) describes it.
-        return not any(len(t) >= 3 and t in span for t in weights)
+        return not any(len(t) >= 3 and t in span and t != head for t in weights)  # 哪个派出所: 派出所 may end it
 
     valid = [m for m in accepted if usable(m) and fits(m)]
     for m in valid:
@@ -476,8 +476,10 @@ def _typed_candidate(
         # A quantity in the unit asked for answers more surely: 多少公里 → 361.3公里 (the question's own word, weighed as
         # a term), 死了几个人 → 29人 (a unit of the measure asked, MEASURE_TIE).
         named_unit = (
-            weights[unit_noun] / total if unit_noun and unit_noun in text[m.start : m.end] and unit_noun in weights else 0.0
-        )
+            max(weights[unit_noun] / total, MEASURE_TIE)
+            if unit_noun in weights and unit_noun in text[m.start : m.end + len(unit_noun) + 1]
+            else 0.0
+        )  # 多少公里 → 361.3公里; 几个方面 → 7个, followed by 方面
         measured = (
             MEASURE_TIE if form.measure and m.kind == "quantity" and _unit_fits(text[m.start : m.end], form.measure) else 0.0
         )
@@ -629,8 +631,8 @@ def _head_noun(form: QuestionForm) -> str | None:
     if form.wh_start < 0:
         return None
     after = form.after.lstrip().lstrip("个项名位种家所条件次")
-    terms = tokenize(after)
-    return terms[0] if terms and after.startswith(terms[0]) else None
+    starting = [t for t in tokenize(after) if after.startswith(t)]  # search mode gives 派出 and 派出所: the word is 派出所
+    return max(starting, key=len) if starting else None
 
 
 # ---------------------------------------------------------------- candidate units

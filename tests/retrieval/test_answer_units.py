@@ -3,7 +3,16 @@ encoder and index on the seed corpus."""
 
 import pytest
 
-from retrieval.answer import ABSTAIN_OTHER_LANGUAGE, ABSTAIN_TEXT, MIN_TIE, _typed_candidate, _unit_fits, _unit_spans, answer
+from retrieval.answer import (
+    ABSTAIN_OTHER_LANGUAGE,
+    ABSTAIN_TEXT,
+    MIN_TIE,
+    _head_noun,
+    _typed_candidate,
+    _unit_fits,
+    _unit_spans,
+    answer,
+)
 from retrieval.entities import find_mentions, pattern_mentions
 from retrieval.evaluate import short_scores
 from retrieval.questions import analyse_question
@@ -148,6 +157,17 @@ def test_the_candidate_next_to_the_event_word_answers() -> None:
     weights = dict.fromkeys(("出席", "长江", "生态", "保护", "座谈会", "讲话"), 1.0)
     form = analyse_question("谁出席长江生态保护座谈会并讲话")
     assert _typed_candidate(text, find_mentions(text), form, weights, 6.0)[0] == "王沪宁"
+
+
+def test_the_noun_a_question_asks_about_is_the_whole_word() -> None:
+    assert _head_noun(analyse_question("石榴大妈服务队是哪个派出所组建的")) == "派出所"  # not 派出
+
+
+def test_a_count_followed_by_the_noun_counted_answers() -> None:
+    text = "形成7个方面12项会商事项，涵盖两院大部分工作。"
+    form = analyse_question("会商事项涉及几个方面")
+    weights = {"会商": 1.13, "事项": 1.72, "涉及": 2.23, "方面": 0.38}
+    assert _typed_candidate(text, pattern_mentions(text), form, weights, sum(weights.values()))[0] == "7个方面"
 
 
 def test_the_unit_after_how_many_says_the_measure() -> None:
