@@ -79,17 +79,34 @@ def corpus(news: Path) -> list[dict[str, str]]:
     return rows + news_rows(news, lambda row: row.get("date", "").startswith(MONTH))
 
 
-def main() -> None:
-    news = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_NEWS
-    out_root = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "build" / "eval"
-    docs = corpus(news)
+def build_halves(
+    name: str,
+    questions_path: Path,
+    corpus_of: Callable[[Path], list[dict[str, str]]],
+    answered_by: Callable[[dict[str, Any]], list[str]],
+    argv: list[str],
+) -> None:
+    """Build the `name` sets from the command line ([NEWS.jsonl.gz] [OUT_DIR]): the corpus, the questions checked
+    against it (each of a question's articles is in the corpus, and each gold string is in one of them unless it is a
+    date written in full, which the article may say as 昨天 or 12月14日), then the two halves."""
+    news = Path(argv[0]) if argv else DEFAULT_NEWS
+    out_root = Path(argv[1]) if len(argv) > 1 else ROOT / "build" / "eval"
+    docs = corpus_of(news)
     texts = {d["_id"]: d["text"] for d in docs}
-    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [json.loads(line) for line in questions_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for q in questions:
-        golds = [g for g in q["answers"] if not FULL_DATE.match(g)]  # a date with its year: the text may say 12月14日
-        if q["article_id"] is not None and not all(g in texts.get(q["article_id"], "") for g in golds):
-            raise SystemExit(f"{q['id']}: a gold answer is not in article {q['article_id']}")
-    write_halves(out_root, "own", docs, questions, lambda q: [q["article_id"]] if q["article_id"] is not None else [])
+        articles = answered_by(q)
+        missing = [a for a in articles if a not in texts]
+        if missing:
+            raise SystemExit(f"{q['id']}: article {missing[0]} is not in the corpus")
+        for gold in q["answers"]:
+            if not FULL_DATE.match(gold) and not any(gold in texts[a] for a in articles):
+                raise SystemExit(f"{q['id']}: gold answer {gold!r} is in none of its articles")
+    write_halves(out_root, name, docs, questions, answered_by)
+
+
+def main() -> None:
+    build_halves("own", QUESTIONS, corpus, lambda q: [q["article_id"]] if q["article_id"] is not None else [], sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -13,15 +13,13 @@ with random.Random(12), alternating within each kind from a random start.
 usage: python -m bench.time_sets [NEWS.jsonl.gz] [OUT_DIR]
 """
 
-import json
 import sys
 from pathlib import Path
 
-from bench.own_sets import FULL_DATE, news_rows, write_halves
+from bench.own_sets import build_halves, news_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "time" / "questions.jsonl"
-DEFAULT_NEWS = ROOT.parent / "shared" / "corpora" / "xwlb-news.jsonl.gz"
 TOPICS = ("神舟", "天舟", "嫦娥", "进博会", "进口博览会", "服贸会", "广交会", "亚冬会", "世界互联网大会", "夏季达沃斯", "春运")
 
 
@@ -31,19 +29,7 @@ def corpus(news: Path) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    news = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_NEWS
-    out_root = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "build" / "eval"
-    docs = corpus(news)
-    texts = {d["_id"]: d["text"] for d in docs}
-    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for q in questions:
-        missing = [a for a in q["article_ids"] if a not in texts]
-        if missing:
-            raise SystemExit(f"{q['id']}: article {missing[0]} is not in the corpus")
-        for gold in q["answers"]:
-            if not FULL_DATE.match(gold) and not any(gold in texts[a] for a in q["article_ids"]):
-                raise SystemExit(f"{q['id']}: gold answer {gold!r} is in none of its articles")
-    write_halves(out_root, "time", docs, questions, lambda q: q["article_ids"])
+    build_halves("time", QUESTIONS, corpus, lambda q: q["article_ids"], sys.argv[1:])
 
 
 if __name__ == "__main__":
