@@ -442,14 +442,18 @@ def _typed_candidate(
             return counted in span
         return True
 
+    fit: dict[Mention, bool | None] = {}  # whether a quantity is in the unit asked for (see `_unit_fits`)
+
     def usable(m: Mention) -> bool:
         span = normalize(text[m.start : m.end].strip())
         if not span or len(span) > MAX_SHORT_CHARS or span in form.text or (asked_time and span in asked_time):
             return False
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
-        if m.kind == "quantity" and form.measure and _unit_fits(span, form.measure) is False:
-            return False  # 17公里 does not answer 多少钱
+        if m.kind == "quantity" and form.measure:
+            fit[m] = _unit_fits(span, form.measure)
+            if fit[m] is False:
+                return False  # 17公里 does not answer 多少钱
         if m.kind == "time" and not _NUMERAL.search(span) and (m.start, m.end) not in resolved and not ERA.fullmatch(span):
             return False  # 目前, or 今天 in an undated article: a date that says nothing on its own (唐朝 does)
         if (
@@ -480,9 +484,7 @@ def _typed_candidate(
             if unit_noun in weights and unit_noun in text[m.start : m.end + len(unit_noun) + 1]
             else 0.0
         )  # 多少公里 → 361.3公里; 几个方面 → 7个, followed by 方面
-        measured = (
-            MEASURE_TIE if form.measure and m.kind == "quantity" and _unit_fits(text[m.start : m.end], form.measure) else 0.0
-        )
+        measured = MEASURE_TIE if form.measure and m.kind == "quantity" and fit.get(m) else 0.0
         tie = min(1.0, tie + max(named_unit, measured))
         primary = m.kind == form.kind or head is not None
         if tie + closeness > best[primary][1] + closer[primary]:
@@ -506,18 +508,16 @@ def _titles(text: str, positions: list[tuple[int, int, str]]) -> list[Mention]:
     for s, e, term in positions:
         if len(term) < 2:
             continue
-        before = _TITLE_BREAK.split(text[max(0, s - 40) : s])[-1]
-        cut = _TITLE_PREFIX.match(before)
-        before = before[cut.end() :] if cut else before
+        before = _TITLE_PREFIX.sub("", _TITLE_BREAK.split(text[max(0, s - 40) : s])[-1], count=1)
         if len(before) >= 2 and _TITLE_END.search(before):
             found.append(Mention(s - len(before), s, "thing"))
         if term[-1].isdigit() and text[e : e + 1] in ("年", "月", "日", "号"):
             e += 1  # 1985 + 年1月任…: the date goes on
         lead = _TITLE_LEAD.match(text, e)
         start = lead.end() if lead else e
-        after = _TITLE_BREAK.split(text[start : start + 40])[0]
-        cut = _TITLE_PREFIX.match(after)
-        start, after = (start + cut.end(), after[cut.end() :]) if cut else (start, after)
+        clause = _TITLE_BREAK.split(text[start : start + 40])[0]
+        after = _TITLE_PREFIX.sub("", clause, count=1)
+        start += len(clause) - len(after)
         if len(after) >= 2 and _TITLE_END.search(after):
             found.append(Mention(start, start + len(after), "thing"))
     return found
@@ -554,9 +554,11 @@ def _unit_fits(span: str, measure: str) -> bool | None:
     if not unit:
         return None
     units = MEASURE_UNITS.get(measure)
-    if units is None:
-        return True if measure in unit else None if not any(u.search(unit) for u in MEASURE_UNITS.values()) else False
-    return bool(units.search(unit))
+    if units is not None:
+        return bool(units.search(unit))
+    if measure in unit:
+        return True
+    return False if any(u.search(unit) for u in MEASURE_UNITS.values()) else None
 
 
 def _with_unit(text: str, m: Mention, measure: str) -> Mention:
@@ -626,6 +628,7 @@ def _aligned_span(text: str, form: QuestionForm) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # asked for every unit of every passage: one segmentation per question form
 def _head_noun(form: QuestionForm) -> str | None:
     """The noun right after the question word (什么文件 → 文件), or None."""
     if form.wh_start < 0:
