@@ -282,10 +282,20 @@ def _positions(norm: str, weights: dict[str, float]) -> list[tuple[int, int, str
     return found
 
 
-def _proximity(start: int, end: int, positions: list[tuple[int, int, str]], weights: dict[str, float], total: float) -> float:
+def _proximity(
+    start: int,
+    end: int,
+    positions: list[tuple[int, int, str]],
+    weights: dict[str, float],
+    total: float,
+    implied: dict[str, float] | None = None,
+) -> float:
     """Question-term weight near [start, end), each term counted once at its nearest occurrence outside the span,
-    decaying with distance; in [0, 1]."""
+    decaying with distance; in [0, 1]. A term the unit leaves `implied` (settled by its title or the sentence before)
+    counts its credit as if it stood at the unit's start."""
     nearest: dict[str, float] = {}
+    for term, credit in (implied or {}).items():
+        nearest[term] = credit * math.exp(-start / PROXIMITY_SCALE)
     for s, e, term in positions:
         if s < end and e > start:  # inside the candidate itself: the candidate would be the question's own words
             continue
@@ -388,11 +398,13 @@ def _typed_candidate(
     dates: Sequence[DateSpan] = (),
     asked_time: str = "",
     dated: bool = False,
+    implied: dict[str, float] | None = None,
 ) -> tuple[str | None, float, Mention | None]:
     """The mention of an accepted kind closest to the question's words in `text` (the asked kind preferred), its
     proximity, and the mention itself. In a `dated` corpus, with the unit's resolved `dates`, only a candidate of the
     question's grain answers: a calendar date for 什么时候, a day for 哪天, an ordinal for 第几届, the counted unit
-    for 几天; and the question's own time (`asked_time`, 2024年) is no answer."""
+    for 几天; and the question's own time (`asked_time`, 2024年) is no answer. Terms `implied` by the unit's title or
+    the sentence before tie a candidate too (作者是比利时漫画家埃尔热, under the title 太阳的囚徒)."""
     if not form.accepts:
         return None, 0.0, None
     norm = normalize(text)
@@ -472,7 +484,7 @@ def _typed_candidate(
     for m in valid:
         if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers
-        tie = _proximity(m.start, m.end, positions, weights, total)
+        tie = _proximity(m.start, m.end, positions, weights, total, implied)
         if m.kind == "time" and ERA.fullmatch(text[m.start : m.end]):
             tie *= SECONDARY_KIND  # 战国时代 says less than 1589年7月17日 beside it
         # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
@@ -707,7 +719,7 @@ def _candidates(
             for t, w in weights.items():
                 if t in norm_context:
                     credit[t] = max(credit.get(t, 0.0), CONTEXT_CREDIT * w)
-            short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated)
+            short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated, credit)
             if head in weights and tie >= MIN_TIE:  # 什么职务: a title found is the 职务 the text need not name
                 credit[head] = weights[head]
             coverage = _coverage(text, weights, total, credit)

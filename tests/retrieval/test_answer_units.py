@@ -241,3 +241,15 @@ def test_traditional_script_behaves_exactly_like_simplified(searcher: Searcher) 
 def test_an_unanswerable_question_in_english_is_refused_in_both_languages(searcher: Searcher) -> None:
     reply = answer(searcher, "What is the population of Paris?")
     assert reply.abstained and reply.answer == ABSTAIN_OTHER_LANGUAGE
+
+
+def test_terms_the_title_settles_tie_a_candidate_the_sentence_names_without_them() -> None:
+    # Under an article titled 太阳的囚徒, "作者是…" names the book's author without naming the book.
+    text = "作者是比利时漫画家埃尔热。"
+    form = analyse_question("《太阳的囚徒》的作者是谁")
+    weights = {"太阳": 4.0, "囚徒": 6.0, "作者": 2.0}  # 作者 is a common word: alone it ties little
+    mentions = find_mentions(text) + pattern_mentions(text)
+    alone = _typed_candidate(text, mentions, form, weights, 12.0)
+    titled = _typed_candidate(text, mentions, form, weights, 12.0, implied={"太阳": 3.2, "囚徒": 4.8})
+    assert alone[1] < MIN_TIE
+    assert titled[0] is not None and "埃尔热" in titled[0] and titled[1] >= MIN_TIE
