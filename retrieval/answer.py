@@ -724,7 +724,7 @@ def _candidates(
                 credit[head] = weights[head]
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
-            if form.kind == "thing" and (short is None or tie < TYPED_THING_TIE):
+            if form.kind in ("thing", "place") and not _strict(form) and (short is None or tie < TYPED_THING_TIE):
                 short = _aligned_span(text, form) or short
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
@@ -760,13 +760,19 @@ def _trim(sentence: str, weights: dict[str, float], total: float, limit: int, ke
     return "".join(clauses[lo : hi + 1])[:limit]
 
 
+def _strict(form: QuestionForm) -> bool:
+    """True when only a candidate of the asked kind answers: not for a bare 哪里 (where a 珊瑚礁茂盛区 or 内脏 answers),
+    only for a named level (哪个省, 哪个城市)."""
+    return form.kind in STRICT_KINDS and not (form.kind == "place" and "org" in form.accepts)
+
+
 def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False) -> tuple[_Unit | None, bool]:
     """The unit to answer from (for a typed question, the best one holding a tied candidate; for 最近, the newest of
     those nearly as good as the best) and whether a typed question found none."""
     if not ranked:
         return None, False
     pool, missing = ranked, False
-    if form.kind in STRICT_KINDS:
+    if _strict(form):
         tied = [u for u in ranked if u.tie >= MIN_TIE]
         pool, missing = (tied, False) if tied else (ranked, True)
     if newest and not missing:
@@ -802,7 +808,7 @@ def _followers(best: _Unit, ranked: list[_Unit], form: QuestionForm) -> list[_Un
     chosen = [best]
     length = len(best.text)
     for cand in ranked:
-        if cand is best or (form.kind in STRICT_KINDS and (cand.says != best.says or cand.tie < MIN_TIE)):
+        if cand is best or (_strict(form) and (cand.says != best.says or cand.tie < MIN_TIE)):
             continue  # a typed question's further unit must say the same name, date or number
         if len(chosen) == MAX_SENTENCES or cand.score < FOLLOWER_RATIO * best.score:
             break

@@ -7,7 +7,9 @@ from retrieval.answer import (
     ABSTAIN_OTHER_LANGUAGE,
     ABSTAIN_TEXT,
     MIN_TIE,
+    _aligned_span,
     _head_noun,
+    _strict,
     _typed_candidate,
     _unit_fits,
     _unit_spans,
@@ -253,3 +255,13 @@ def test_terms_the_title_settles_tie_a_candidate_the_sentence_names_without_them
     titled = _typed_candidate(text, mentions, form, weights, 12.0, implied={"太阳": 3.2, "囚徒": 4.8})
     assert alone[1] < MIN_TIE
     assert titled[0] is not None and "埃尔热" in titled[0] and titled[1] >= MIN_TIE
+
+
+def test_a_bare_where_may_be_answered_by_any_phrase_but_a_named_level_needs_a_place() -> None:
+    # 哪里 asks where in any sense: a habitat or an organ answers it, not only a place name.
+    habitat = analyse_question("基斑蜻多栖息于哪里")
+    assert not _strict(habitat)
+    assert _aligned_span("基斑蜻多栖息于平静的湖边及池塘边，以小型昆虫为食。", habitat) == "平静的湖边及池塘边"
+    assert _strict(analyse_question("西班牙哪个省发生了山火"))
+    assert _strict(analyse_question("两院会商会在哪个城市召开"))
+    assert _strict(analyse_question("最高人民法院院长是谁"))
