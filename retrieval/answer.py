@@ -416,6 +416,8 @@ def _typed_candidate(
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
+    if form.kind == "thing" and not head:  # 是什么: a word LAC calls a name (IUPAC, formula) is no answer unless marked
+        accepted = [m for m in accepted if m.kind != "thing" or _named(text, m)]
     if head in _POSITION_NOUNS:
         accepted += _titles(text, positions)
     if form.measure:
@@ -511,6 +513,13 @@ def _typed_candidate(
         tie *= SECONDARY_KIND
     whole = _coordinated(text, mentions, mention)
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _named(text: str, m: Mention) -> bool:
+    """True when a "thing" mention is marked as a name by the text itself: a 《title》 or a phrase in quotation marks."""
+    if text.startswith("《", m.start):
+        return True
+    return m.start > 0 and text[m.start - 1] in "“‘「『\""
 
 
 def _titles(text: str, positions: list[tuple[int, int, str]]) -> list[Mention]:

@@ -265,3 +265,15 @@ def test_a_bare_where_may_be_answered_by_any_phrase_but_a_named_level_needs_a_pl
     assert _strict(analyse_question("西班牙哪个省发生了山火"))
     assert _strict(analyse_question("两院会商会在哪个城市召开"))
     assert _strict(analyse_question("最高人民法院院长是谁"))
+
+
+def test_a_bare_what_is_not_answered_by_a_word_only_the_analyser_calls_a_name() -> None:
+    text = "叔丁基氯（IUPAC命名：2-甲基-2-氯丙烷）是一种有机化合物，在室温下为无色的液体。"
+    form = analyse_question("叔丁基氯是什么")
+    weights = {"叔丁基氯": 3.0}
+    found, _, _ = _typed_candidate(text, find_mentions(text) + pattern_mentions(text), form, weights, 3.0)
+    assert found != "IUPAC"
+    quoted = "王勇说，检察院要当好群众身边的“老娘舅”。"
+    weights = {"王勇": 3.0, "检察院": 2.0, "当好": 1.0}
+    form = analyse_question("王勇说检察院要当好什么")
+    assert _typed_candidate(quoted, find_mentions(quoted) + pattern_mentions(quoted), form, weights, 6.0)[0] == "老娘舅"
