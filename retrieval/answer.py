@@ -519,7 +519,7 @@ def _named(text: str, m: Mention) -> bool:
     """True when a "thing" mention is marked as a name by the text itself: a 《title》 or a phrase in quotation marks."""
     if text.startswith("《", m.start):
         return True
-    return m.start > 0 and text[m.start - 1] in "“‘「『\""
+    return m.start > 0 and text[m.start - 1] in '“‘「『"'
 
 
 def _titles(text: str, positions: list[tuple[int, int, str]]) -> list[Mention]:
