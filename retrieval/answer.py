@@ -26,7 +26,7 @@ from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_ti
 from retrieval.entities import ERA, Mention, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
-from retrieval.tokens import bigrams, normalize, tokenize
+from retrieval.tokens import bigrams, normalize, tokenize, word_edges
 
 MAX_ANSWER_CHARS = 300
 MAX_SENTENCES = 3
@@ -121,6 +121,10 @@ _CLOSE_QUOTES = "”」』"
 _ATTRIBUTION = re.compile(
     r"^[^“”「」。！？!?]{0,40}?(?:说|表示|指出|强调|介绍|认为|称|告诉记者|坦言|感慨|谈到|提到|回忆|解释|补充)(?:道|说)?[。！!.]?$"
 )
+# A bracketed aside right after a name (百变怪（日文：メタモン）是…) stands between it and what it is.
+_PAREN_LEAD = re.compile(r"^\s*[（(][^（）()\n]{0,60}[）)]")
+# What a definition says after its subject: 地声是…, 地声，为…, 地声指….
+_COPULA = re.compile(r"[，,]?\s*(?:是|为|指|系)")
 _LEADING_FILLER = re.compile(r"^(?:是|为|叫|叫做|称为|名为|有|共|了|在|于|的|约|达|:|：|,|，)+")
 _TRAILING_FILLER = re.compile(r"(?:的|了|等|和|与|及|是)+$")
 
@@ -271,6 +275,12 @@ def _is_bare_attribution(text: str) -> bool:
 # ---------------------------------------------------------------- short answers
 
 
+def _matching_form(text: str) -> str:
+    """`text` normalised for finding question terms, offsets kept (lower case only where folding changes length)."""
+    norm = normalize(text)
+    return norm if len(norm) == len(text) else text.lower()
+
+
 def _positions(norm: str, weights: dict[str, float]) -> list[tuple[int, int, str]]:
     """(start, end, term) of every occurrence of a question term in normalised unit text."""
     found = []
@@ -407,9 +417,7 @@ def _typed_candidate(
     the sentence before tie a candidate too (作者是比利时漫画家埃尔热, under the title 太阳的囚徒)."""
     if not form.accepts:
         return None, 0.0, None
-    norm = normalize(text)
-    if len(norm) != len(text):
-        norm = text.lower()
+    norm = _matching_form(text)
     positions = _positions(norm, weights)
     if "place" in form.accepts:
         mentions = mentions + _admin_parts(text, mentions, positions, levels=form.accepts == ("place",))
@@ -628,12 +636,21 @@ def _aligned_span(text: str, form: QuestionForm) -> str | None:
     if len(norm) != len(text):
         return None
     before = _TRAILING_FILLER.sub("", form.before.rstrip("是为叫了的 "))
+    copula = False
+    if not before.strip() and form.after.startswith("是"):
+        before = form.after[1:].strip("？?。！!呢吗 ")  # 什么是地声 asks what 地声 is: what follows 地声是 (为, 指)
+        copula = True
     for length in range(min(len(before), 12), 1, -1):
         anchor = before[-length:]
         i = norm.find(anchor)
         if i < 0:
             continue
         rest = text[i + length :]
+        if (i + length) not in word_edges(norm) and not _LEADING_FILLER.match(rest):
+            return None  # 十八 in 神舟十八号: the phrase would start inside a word (初名|为 may: 为 is a filler)
+        rest = _PAREN_LEAD.sub("", rest)
+        if copula and not _COPULA.match(rest):
+            return None  # 什么是棱柱: 棱柱便称为 does not say what it is
         rest = _LEADING_FILLER.sub("", rest)
         stop = _CLAUSE_BREAK.search(rest)
         phrase = rest[: stop.start()] if stop else rest
@@ -733,8 +750,14 @@ def _candidates(
                 credit[head] = weights[head]
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
-            if form.kind in ("thing", "place") and not _strict(form) and (short is None or tie < TYPED_THING_TIE):
-                short = _aligned_span(text, form) or short
+            if form.kind in ("thing", "place") and not _strict(form):
+                aligned = _aligned_span(text, form)
+                if aligned:  # the phrase standing where the question word stands is a candidate too, tied alike
+                    i = text.find(aligned)
+                    positions = _positions(_matching_form(text), weights)
+                    tie = max(tie, _proximity(i, i + len(aligned), positions, weights, total, credit))
+                if short is None or tie < TYPED_THING_TIE:
+                    short = aligned or short
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
             found.append(_Unit(hit, text, score, coverage, tie, short, dates, in_full))

@@ -277,3 +277,12 @@ def test_a_bare_what_is_not_answered_by_a_word_only_the_analyser_calls_a_name() 
     weights = {"王勇": 3.0, "检察院": 2.0, "当好": 1.0}
     form = analyse_question("王勇说检察院要当好什么")
     assert _typed_candidate(quoted, find_mentions(quoted) + pattern_mentions(quoted), form, weights, 6.0)[0] == "老娘舅"
+
+
+def test_the_phrase_where_the_question_word_stands_skips_an_aside_and_needs_a_whole_word() -> None:
+    what_is = analyse_question("什么是百变怪")
+    assert _aligned_span("百变怪（日文：メタモン）是精灵宝可梦系列登场的虚构角色。", what_is) == "精灵宝可梦系列登场的虚构角色"
+    assert _aligned_span("在漫画中，百变怪便称为变身怪。", what_is) is None  # says what it is called, not what it is
+    # 十八 of 神十八 is found inside 神舟十八号: "号船箭组合体转运" is no answer
+    assert _aligned_span("神舟十八号船箭组合体转运至发射区。", analyse_question("神十八在哪转运")) is None
+    assert _aligned_span("越南投资发展银行初名为越南建设银行。", analyse_question("越南投资发展银行的初名是什么")) == "越南建设银行"
