@@ -30,6 +30,7 @@ from retrieval.tokens import bigrams, normalize, tokenize, word_edges
 
 MAX_ANSWER_CHARS = 300
 MAX_SENTENCES = 3
+SEMICOLON_UNIT_CHARS = 200  # clauses parted by semicolons stay one unit up to this length
 MAX_UNIT_CHARS = 600  # a quotation longer than this is cut into its sentences again
 NEAREST_ON_ABSTAIN = 3
 ABSTAIN_TEXT = "抱歉，语料库中没有找到能回答这个问题的内容。"
@@ -252,7 +253,9 @@ def _unit_spans(text: str) -> list[tuple[int, int]]:
             open_quote = depth > 0 and same_line
             # “……。”王勇说。 — the attribution belongs to the quotation before it.
             attribution = same_line and text[prev_end - 1] in _CLOSE_QUOTES and bool(_ATTRIBUTION.match(sentence))
-            if (open_quote or attribution) and end - prev_start <= MAX_UNIT_CHARS:
+            # A semicolon parts clauses of one sentence: "正确的做法是……再筛；亦可采用……熏杀。" is one answer.
+            clauses = same_line and text[prev_end - 1] in "；;" and end - prev_start <= SEMICOLON_UNIT_CHARS
+            if (open_quote or attribution or clauses) and end - prev_start <= MAX_UNIT_CHARS:
                 units[-1] = (prev_start, end)
                 joined = True
         if not joined:

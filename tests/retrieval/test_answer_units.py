@@ -25,6 +25,13 @@ def _units(text: str) -> list[str]:
     return [text[s:e] for s, e in _unit_spans(text)]
 
 
+def test_clauses_parted_by_a_semicolon_are_one_unit() -> None:
+    text = "正确的做法是将生虫大米置于阴凉通风处，再筛；亦可采用磷化锌熏杀。农村常用暴晒法。"
+    assert _units(text) == ["正确的做法是将生虫大米置于阴凉通风处，再筛；亦可采用磷化锌熏杀。", "农村常用暴晒法。"]
+    long = "甲" * 150 + "；" + "乙" * 80 + "。"
+    assert len(_units(long)) == 2  # a long run of clauses is still cut at its semicolons
+
+
 def test_a_quotation_keeps_its_speaker_after_it() -> None:
     text = "会议强调了三点。“我们要当好群众的贴心人。把小事办好。”县检察院检察长李明说。随后进行了分组讨论。"
     assert _units(text) == [
@@ -285,4 +292,5 @@ def test_the_phrase_where_the_question_word_stands_skips_an_aside_and_needs_a_wh
     assert _aligned_span("在漫画中，百变怪便称为变身怪。", what_is) is None  # says what it is called, not what it is
     # 十八 of 神十八 is found inside 神舟十八号: "号船箭组合体转运" is no answer
     assert _aligned_span("神舟十八号船箭组合体转运至发射区。", analyse_question("神十八在哪转运")) is None
-    assert _aligned_span("越南投资发展银行初名为越南建设银行。", analyse_question("越南投资发展银行的初名是什么")) == "越南建设银行"
+    first_name = analyse_question("越南投资发展银行的初名是什么")
+    assert _aligned_span("越南投资发展银行初名为越南建设银行。", first_name) == "越南建设银行"
