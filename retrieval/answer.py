@@ -753,7 +753,7 @@ def _candidates(
                 credit[head] = weights[head]
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
-            if form.kind in ("thing", "place") and not _strict(form):
+            if form.kind in ("thing", "place", "person") and not _strict(form):  # any phrase may answer
                 aligned = _aligned_span(text, form)
                 if aligned:  # the phrase standing where the question word stands is a candidate too, tied alike
                     i = text.find(aligned)
@@ -796,8 +796,11 @@ def _trim(sentence: str, weights: dict[str, float], total: float, limit: int, ke
 
 
 def _strict(form: QuestionForm) -> bool:
-    """True when only a candidate of the asked kind answers: not for a bare 哪里 (where a 珊瑚礁茂盛区 or 内脏 answers),
-    only for a named level (哪个省, 哪个城市)."""
+    """True when only a candidate of the asked kind answers. Not for a bare 哪里 (where a 珊瑚礁茂盛区 or 内脏 answers)
+    nor a 谁 without a role (谁的妻子 → 嫁曾布为妻, 主要授粉者是谁 → 狐蝠科); still for a named level (哪个省) and for a
+    role (副院长是谁: a unit naming only the 院长 must not answer)."""
+    if form.kind == "person":
+        return form.role is not None
     return form.kind in STRICT_KINDS and not (form.kind == "place" and "org" in form.accepts)
 
 
