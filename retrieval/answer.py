@@ -444,6 +444,7 @@ def _typed_candidate(
     wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
     wants_day = bool(re.search(r"[天日号]", wh))
     wants_clock = bool(re.search(r"几点|几时|时刻", form.text))  # 从几点开始实行 → 18时
+    wants_era = bool(re.search(r"朝|时代", wh))  # 哪个朝代 → 唐代, before any year
     counted = None
     if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
         counted = wh.rstrip("?？ ")[-1]  # 开了几天 → 6天
@@ -456,7 +457,7 @@ def _typed_candidate(
             return True
         span = text[m.start : m.end]
         if m.kind == "time" and form.kind == "time":
-            if wants_clock:
+            if wants_clock or wants_era:
                 return True
             if wants_day:
                 return bool(re.search(r"[日号]", span)) or any(m.start <= s and e <= m.end for s, e in days)
@@ -498,8 +499,8 @@ def _typed_candidate(
         if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers
         tie = _proximity(m.start, m.end, positions, weights, total, implied)
-        if m.kind == "time" and ERA.fullmatch(text[m.start : m.end]):
-            tie *= SECONDARY_KIND  # 战国时代 says less than 1589年7月17日 beside it
+        if m.kind == "time" and bool(ERA.fullmatch(text[m.start : m.end])) != wants_era:
+            tie *= SECONDARY_KIND  # 战国时代 says less than 1589年7月17日 beside it, unless the era is asked
         # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
         closeness = _event_closeness(text, norm, m, event_word) if event_word else 0.0
         # A quantity in the unit asked for answers more surely: 多少公里 → 361.3公里 (the question's own word, weighed as

@@ -58,6 +58,11 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "哪个时间",
             "日期是",
             "是哪日",
+            "何年",
+            "何月",
+            "何日",
+            "(?:哪|什么)个?(?:朝代|时代)",
+            "哪一?朝",
         ),
     ),
     (
@@ -101,7 +106,21 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "什么(?:单位|部门|机构|组织|公司|企业)",
         ),
     ),
-    ("thing", _words("什么", "哪个", "哪种", "哪项", "哪部", "哪款", "哪一", "哪些", "哪[两三四五六七八九十几]+")),
+    (
+        "thing",
+        _words(
+            "什么",
+            "哪个",
+            "哪种",
+            "哪项",
+            "哪部",
+            "哪款",
+            "哪一",
+            "哪些",
+            "哪[两三四五六七八九十几]+",
+            "哪[本首张篇场条句门类段幅件支届]",
+        ),
+    ),
 )
 # "叫什么名字" of a thing is a name, not a person: the word before decides.
 _THING_NOUNS = re.compile(

@@ -66,6 +66,10 @@ def test_a_new_paragraph_never_joins_an_open_quotation() -> None:
         ("2023年发射的神舟飞船上有哪几名航天员", "person"),  # 哪几名 asks who, not how many
         ("派出所有几名民警", "quantity"),
         ("Who chairs the meeting?", "person"),
+        ("钱天白出生于何年", "time"),
+        ("李希烈是哪个朝代的人", "time"),  # an era answers it: 唐代
+        ("张爱玲的哪本小说提到了柯灵", "thing"),
+        ("他凭借哪首歌获奖", "thing"),
     ],
 )
 def test_question_kinds(question: str, kind: str | None) -> None:
@@ -295,3 +299,10 @@ def test_the_phrase_where_the_question_word_stands_skips_an_aside_and_needs_a_wh
     assert _aligned_span("神舟十八号船箭组合体转运至发射区。", analyse_question("神十八在哪转运")) is None
     first_name = analyse_question("越南投资发展银行的初名是什么")
     assert _aligned_span("越南投资发展银行初名为越南建设银行。", first_name) == "越南建设银行"
+
+
+def test_a_question_for_an_era_is_answered_by_the_era_not_a_year_beside_it() -> None:
+    text = "唐代人李希烈于1785年1月被杀。"  # (a made-up year, written as a full date)
+    form = analyse_question("李希烈是哪个朝代的人")
+    weights = {"李希烈": 3.0, "人": 0.5}
+    assert _typed_candidate(text, pattern_mentions(text), form, weights, 3.5)[0] == "唐代"
