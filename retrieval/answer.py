@@ -111,6 +111,12 @@ _TITLE_PREFIX = re.compile(
     r"^(?:[\d〇零一二三四五六七八九十]+[年月日]|至|到|[-—])*(?:他|她|其|并|后|又|还)*"
     r"(?:历任|曾任|现任|升任|兼任|出任|担任|改任|调任|任|系|是|为)?"
 )
+# Words that stand for a place without naming one.
+_GENERIC_PLACES = frozenset(
+    re.findall(r"\w+", "自治区 自治州 全区 全省 全市 全县 全国 本市 本省 本地 当地 各地 我国 我省 我市 我区")
+    + re.findall(r"\w+", "国内 国外 海外 境内 境外 地方 基层 中央")
+)
+_LEVEL_END = re.compile(r"(?:省|市|县|区|州|旗|盟|国|镇|乡|村)$")
 _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|州|区|旗|盟)(?!场|域)")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -212,10 +218,30 @@ class TermWeights:
         df = 0 if col is None else int(self._indptr[col + 1] - self._indptr[col])
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
+    def known(self, term: str) -> bool:
+        """True when `term` occurs in the corpus (as a word or a character bigram)."""
+        return term in self._vocab
+
+
+# One character jieba glues to a name it does not know (李希去, 迪里夏提说): a verb or preposition, not part of the name.
+_GLUED = frozenset("去来到在说和与跟同向对给把被将从为是了的也都又还就")
+
+
+def _corpus_words(term: str, idf: TermWeights) -> list[str]:
+    """`term`, or the word inside it the corpus knows when jieba glued a function character to it (李希去 → 李希)."""
+    if len(term) < 3 or idf.known(term):
+        return [term]
+    if term[-1] in _GLUED and idf.known(term[:-1]):
+        return [term[:-1]]
+    if term[0] in _GLUED and idf.known(term[1:]):
+        return [term[1:]]
+    return [term]
+
 
 def _weights(terms: list[str], idf: TermWeights) -> dict[str, float]:
     # jieba's search mode emits a word and its parts (检察院, 检察, 察院); count each distinct term once.
-    return {t: idf.idf(t) for t in dict.fromkeys(terms)}
+    words = [w for t in terms for w in _corpus_words(t, idf)]
+    return {t: idf.idf(t) for t in dict.fromkeys(words)}
 
 
 def _coverage(text: str, weights: dict[str, float], total: float, credit: dict[str, float] | None = None) -> float:
@@ -444,6 +470,8 @@ def _typed_candidate(
     wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
     wants_day = bool(re.search(r"[天日号]", wh))
     wants_clock = bool(re.search(r"几点|几时|时刻", form.text))  # 从几点开始实行 → 18时
+    # 哪个省, 哪个城市: an administrative level below the country is asked (a country name may come with its region)
+    level = form.accepts == ("place",) and not re.search(r"国", form.text[form.wh_start : form.wh_end + 3])
     wants_era = bool(re.search(r"朝|时代", wh))  # 哪个朝代 → 唐代, before any year
     counted = None
     if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
@@ -476,6 +504,8 @@ def _typed_candidate(
             return False
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
+        if level and m.kind == "place" and (span in _GENERIC_PLACES or (len(span) > 5 and not _LEVEL_END.search(span))):
+            return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
         if m.kind == "quantity" and form.measure:
             fit[m] = _unit_fits(span, form.measure)
             if fit[m] is False:

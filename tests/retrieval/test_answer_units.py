@@ -7,7 +7,9 @@ from retrieval.answer import (
     ABSTAIN_OTHER_LANGUAGE,
     ABSTAIN_TEXT,
     MIN_TIE,
+    TermWeights,
     _aligned_span,
+    _corpus_words,
     _head_noun,
     _strict,
     _typed_candidate,
@@ -306,3 +308,23 @@ def test_a_question_for_an_era_is_answered_by_the_era_not_a_year_beside_it() -> 
     form = analyse_question("李希烈是哪个朝代的人")
     weights = {"李希烈": 3.0, "人": 0.5}
     assert _typed_candidate(text, pattern_mentions(text), form, weights, 3.5)[0] == "唐代"
+
+
+def test_a_function_character_jieba_glued_to_an_unknown_name_is_cut_off(searcher: Searcher) -> None:
+    weights = TermWeights(searcher)
+    assert _corpus_words("院长说", weights) == ["院长"]  # 说 glued to the word before it
+    assert _corpus_words("检察院", weights) == ["检察院"]  # a word the corpus has stays whole
+    assert _corpus_words("马斯克", weights) == ["马斯克"]  # an unknown name with nothing glued stays whole
+
+
+def test_a_question_for_a_level_is_not_answered_by_a_site_or_a_bare_level_word() -> None:
+    form = analyse_question("李希去哪个省调研了")
+    weights = {"李希": 3.0, "调研": 2.0}
+    text = "调研期间，李希来到南京雨花台烈士陵园，瞻仰烈士群雕。"
+    assert _typed_candidate(text, find_mentions(text), form, weights, 5.0)[0] is None
+    text = "李希22日至25日到江苏调研。"
+    assert _typed_candidate(text, find_mentions(text), form, weights, 5.0)[0] == "江苏"
+    form = analyse_question("两院会商会在哪个城市召开")
+    text = "自治区高级人民法院、自治区人民检察院召开“两院”首次工作交流会商会。"
+    weights = {"两院": 2.0, "会商会": 3.0, "召开": 1.0}
+    assert _typed_candidate(text, find_mentions(text), form, weights, 6.0)[0] is None
