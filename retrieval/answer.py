@@ -367,7 +367,27 @@ def _names_numbers(text: str, form: QuestionForm) -> bool:
     if not form.numbers:
         return True
     digits = _arabic(text)
-    return all(n in text or _arabic(n) in digits for n in form.numbers)
+    if not all(n in text or _arabic(n) in digits for n in form.numbers):
+        return False
+    # 第十五届 names an edition of what follows it: 第十五届全国运动会 is not 第十五届北京国际电影节.
+    return all(_ordinal_names_subject(text, n, form) for n in form.numbers if n.startswith("第") and n.endswith("届"))
+
+
+def _ordinal_names_subject(text: str, ordinal: str, form: QuestionForm) -> bool:
+    """True when `ordinal` (第十五届) is followed in `text` by what follows it in the question (北京国际电影节, sharing at least
+    two characters in a row), or by nothing to compare: 第十五届全国运动会 is another event's edition."""
+    at = form.text.find(ordinal)
+    subject = bigrams(form.text[at + len(ordinal) : at + len(ordinal) + 8]) if at >= 0 else set()
+    subject = {g for g in subject if len(g) == 2}
+    if not subject:
+        return True
+    for n in {ordinal, _arabic(ordinal)}:
+        i = text.find(n)
+        while i >= 0:
+            if subject & bigrams(text[i + len(n) : i + len(n) + 8]):
+                return True
+            i = text.find(n, i + 1)
+    return False
 
 
 def _in_question(span: str, form: QuestionForm) -> bool:

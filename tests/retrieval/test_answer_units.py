@@ -11,6 +11,7 @@ from retrieval.answer import (
     _aligned_span,
     _corpus_words,
     _head_noun,
+    _names_numbers,
     _strict,
     _typed_candidate,
     _unit_fits,
@@ -328,3 +329,10 @@ def test_a_question_for_a_level_is_not_answered_by_a_site_or_a_bare_level_word()
     text = "自治区高级人民法院、自治区人民检察院召开“两院”首次工作交流会商会。"
     weights = {"两院": 2.0, "会商会": 3.0, "召开": 1.0}
     assert _typed_candidate(text, find_mentions(text), form, weights, 6.0)[0] is None
+
+
+def test_an_edition_number_must_name_the_event_asked_about() -> None:
+    form = analyse_question("第十五届北京国际电影节什么时候开幕")
+    assert not _names_numbers("第十五届全国运动会组织委员会昨天在广州成立。", form)
+    assert _names_numbers("第十五届北京国际电影节4月18日开幕。", form)
+    assert _names_numbers("第15届北京国际电影节开幕。", form)
