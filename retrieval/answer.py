@@ -117,6 +117,8 @@ _GENERIC_PLACES = frozenset(
     + re.findall(r"\w+", "国内 国外 海外 境内 境外 地方 基层 中央")
 )
 _LEVEL_END = re.compile(r"(?:省|市|县|区|州|旗|盟|国|镇|乡|村)$")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|州|区|旗|盟)(?!场|域)")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -224,7 +226,7 @@ class TermWeights:
 
 
 # One character jieba glues to a name it does not know (李希去, 迪里夏提说): a verb or preposition, not part of the name.
-_GLUED = frozenset("去来到在说和与跟同向对给把被将从为是了的也都又还就")
+_GLUED = "去来到在说和与跟同向对给把被将从为是了的也都又还就"
 
 
 def _corpus_words(term: str, idf: TermWeights) -> list[str]:
@@ -428,6 +430,10 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
         k = following.find(noun) if noun else -1
         if noun and 0 <= k <= 1:
             return text[span.start : span.end + k + len(noun)].strip()
+    if span.kind == "person" and span.end not in (edges := word_edges(text)):
+        tail = text[span.end : min((e for e in edges if e > span.end), default=span.end)]
+        if _CJK_RUN.fullmatch(tail) and len(tail) <= 2 and tail[-1] not in _GLUED + "于" and not _LATIN_OR_DIGIT.search(words):
+            return f"{words}{tail}"  # LAC's 巴盖 of 巴盖里: the name runs to the end of jieba's word
     if span.kind == "time" and _asks_day(form):
         words = re.sub(r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚)$", "", words)
     return words

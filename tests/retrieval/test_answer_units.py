@@ -336,3 +336,16 @@ def test_an_edition_number_must_name_the_event_asked_about() -> None:
     assert not _names_numbers("第十五届全国运动会组织委员会昨天在广州成立。", form)
     assert _names_numbers("第十五届北京国际电影节4月18日开幕。", form)
     assert _names_numbers("第15届北京国际电影节开幕。", form)
+
+
+def test_a_name_the_analyser_cuts_short_runs_to_the_end_of_its_word() -> None:
+    text = "会议上，伊朗武装部队总参谋长巴盖里要求各执行机构加强防御准备工作。"
+    mentions = find_mentions(text)
+    assert any(text[m.start : m.end] == "巴盖" for m in mentions)  # LAC's cut, which this mends
+    form = analyse_question("伊朗武装部队总参谋长是谁")
+    weights = {"伊朗": 2.0, "武装部队": 2.0, "总参谋长": 3.0}
+    assert _typed_candidate(text, mentions, form, weights, 7.0)[0] == "巴盖里"
+    text = "马贵18岁时拜尹福为师。"  # 为 is not part of the name even where jieba writes 尹福为
+    form = analyse_question("马贵18岁时拜谁为师")
+    found = _typed_candidate(text, find_mentions(text), form, {"马贵": 3.0, "拜": 1.0, "师": 1.0}, 5.0)[0]
+    assert found is None or not found.endswith("为")
