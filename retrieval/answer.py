@@ -119,6 +119,8 @@ _GENERIC_PLACES = frozenset(
 _LEVEL_END = re.compile(r"(?:省|市|县|区|州|旗|盟|国|镇|乡|村)$")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+# The outlet's line a story opens with: 央视网消息（新闻联播）：, 新疆平安网讯 , 新华社北京4月1日电 .
+_DATELINE = re.compile(r"^[^，。：:\n]{0,24}?(?:消息|网讯|日电)(?:（[^）\n]{0,12}）)?(?:[：:]|\s)")
 _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|州|区|旗|盟)(?!场|域)")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -478,6 +480,9 @@ def _typed_candidate(
         mentions = mentions + _admin_parts(text, mentions, positions, levels=form.accepts == ("place",))
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
+    dateline = _DATELINE.match(text)  # 央视网消息（新闻联播）：… names the outlet, not an answer
+    if dateline:
+        mentions = [m for m in mentions if m.start >= dateline.end()]
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
     if form.kind == "thing" and not head:  # 是什么: a word LAC calls a name (IUPAC, formula) is no answer unless marked
         accepted = [m for m in accepted if m.kind != "thing" or _named(text, m)]

@@ -95,7 +95,15 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
     ),
     (
         "place",
-        _words("哪里", "哪儿", "什么地方", "何地", "何处", "在哪", "哪个?(?:省|市|县|区|国家|城市|地方|地区|国|镇|乡|村|州)"),
+        _words(
+            "哪里",
+            "哪儿",
+            "什么地方",
+            "何地",
+            "何处",
+            "在哪(?![本首张篇部种项条款])",  # 在哪本杂志 asks for a thing
+            "哪个?(?:省|市|县|区|国家|城市|地方|地区|国|镇|乡|村|州)",
+        ),
     ),
     (
         "org",
@@ -203,7 +211,7 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
             "公里|千米|米|厘米|毫米|英里|海里|里|英尺|光年|(?i:km|cm|mm|m)",
         ),
         ("weight", "多重|重量|体重|多少吨|多少公斤|多少斤", "吨|千克|公斤|克|斤|磅|(?i:kg|g|t)"),
-        ("people", "几个?人|多少人|几名|多少名|几位|多少位|人数|死亡|遇难|伤亡|丧生|死了|受伤|人口", "人次?|名|位"),
+        ("people", "几个?人|多少人|几名|多少名|几位|多少位|人数|人次|死亡|遇难|伤亡|丧生|死了|受伤|人口", "人次?|名|位"),
         ("percent", "百分之|比例|占比|增长率|增速|增幅|涨幅|降幅|几成|百分比", "%|％|个?百分点|倍|成"),
         ("temperature", "温度|气温|多少度|几度", "℃|摄氏度|度"),
     )
@@ -211,7 +219,7 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
 #: The units of each measure, by name.
 MEASURE_UNITS = {name: units for name, _, units in MEASURES}
 # A counter word after 几/多少 (几条, 多少家): the answer counts in it (16条, not 2024年).
-_COUNTER = re.compile("(?:几|多少)([项支家所件起条种批座艘架颗户辆届期场轮枚台套份篇部处层级])")
+_COUNTER = re.compile("(?:几|多少)([项支家所件起条种批座艘架颗户辆届期场轮枚台套份篇部处层级本册张只头棵首幅栋])")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _posseg_lock = threading.Lock()
 

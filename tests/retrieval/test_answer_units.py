@@ -73,6 +73,8 @@ def test_a_new_paragraph_never_joins_an_open_quotation() -> None:
         ("李希烈是哪个朝代的人", "time"),  # an era answers it: 唐代
         ("张爱玲的哪本小说提到了柯灵", "thing"),
         ("他凭借哪首歌获奖", "thing"),
+        ("这篇文章在哪本杂志发表", "thing"),  # not 在哪 (a place)
+        ("在哪些地区分布", "place"),
     ],
 )
 def test_question_kinds(question: str, kind: str | None) -> None:
@@ -108,6 +110,8 @@ def test_patterns_find_numbers_with_units_dates_and_quoted_names() -> None:
         ("公园面积有多大", "area"),
         ("他享年多少岁", "age"),
         ("形成了多少项会商事项", "项"),
+        ("清明假期出游人次是多少", "people"),
+        ("图书市集卖了多少本书", "本"),
         ("这是第几届", None),
         ("有多少", None),
     ],
@@ -349,3 +353,11 @@ def test_a_name_the_analyser_cuts_short_runs_to_the_end_of_its_word() -> None:
     form = analyse_question("马贵18岁时拜谁为师")
     found = _typed_candidate(text, find_mentions(text), form, {"马贵": 3.0, "拜": 1.0, "师": 1.0}, 5.0)[0]
     assert found is None or not found.endswith("为")
+
+
+def test_the_outlets_opening_line_is_no_answer() -> None:
+    text = "央视网消息（新闻联播）：国家移民管理局今天推出便民措施，全程网办。"
+    form = analyse_question("国家移民管理局今天推出了哪些便民措施")
+    weights = {"国家": 1.0, "移民": 2.0, "管理局": 2.0, "推出": 1.0, "便民": 2.0, "措施": 1.0}
+    found = _typed_candidate(text, find_mentions(text) + pattern_mentions(text), form, weights, 9.0)[0]
+    assert found is None or ("央视网" not in found and "新闻联播" not in found)
