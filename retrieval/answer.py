@@ -866,9 +866,10 @@ def _strict(form: QuestionForm) -> bool:
     return form.kind in STRICT_KINDS and not (form.kind == "place" and "org" in form.accepts)
 
 
-def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False) -> tuple[_Unit | None, bool]:
+def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False, event: str | None = None) -> tuple[_Unit | None, bool]:
     """The unit to answer from (for a typed question, the best one holding a tied candidate; for 最近, the newest of
-    those nearly as good as the best) and whether a typed question found none."""
+    those nearly as good as the best that write the question's `event` word when the best does) and whether a typed
+    question found none."""
     if not ranked:
         return None, False
     pool, missing = ranked, False
@@ -877,6 +878,8 @@ def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False) -> tupl
         pool, missing = (tied, False) if tied else (ranked, True)
     if newest and not missing:
         close = [u for u in pool if u.score >= NEWEST_BAND * pool[0].score and not _planned(u)] or pool[:1]
+        if event and event in normalize(pool[0].text):  # 最近一次…发射: the docking a day later is another event
+            close = [u for u in close if event in normalize(u.text)] or close
         return max(close, key=lambda u: (_event_day(u), u.hit.date or "", u.score)), False
     return pool[0], missing
 
@@ -1027,7 +1030,7 @@ def answer(
     chosen: list[_Unit] = []
     if form.chinese:
         ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query), when.expression)
-        best, missing = _best(ranked, form, when.newest)
+        best, missing = _best(ranked, form, when.newest, _event_word(form, weights) if when.newest else None)
         evidence = {
             "coverage": best.coverage if best else 0.0,
             "tie": best.tie if best else 0.0,

@@ -9,11 +9,13 @@ from retrieval.answer import (
     MIN_TIE,
     TermWeights,
     _aligned_span,
+    _best,
     _corpus_words,
     _head_noun,
     _names_numbers,
     _strict,
     _typed_candidate,
+    _Unit,
     _unit_fits,
     _unit_spans,
     answer,
@@ -21,7 +23,7 @@ from retrieval.answer import (
 from retrieval.entities import find_mentions, pattern_mentions
 from retrieval.evaluate import short_scores
 from retrieval.questions import analyse_question
-from retrieval.search import Searcher
+from retrieval.search import Hit, Searcher
 
 
 def _units(text: str) -> list[str]:
@@ -361,3 +363,15 @@ def test_the_outlets_opening_line_is_no_answer() -> None:
     weights = {"国家": 1.0, "移民": 2.0, "管理局": 2.0, "推出": 1.0, "便民": 2.0, "措施": 1.0}
     found = _typed_candidate(text, find_mentions(text) + pattern_mentions(text), form, weights, 9.0)[0]
     assert found is None or ("央视网" not in found and "新闻联播" not in found)
+
+
+def test_the_newest_answer_must_be_about_the_event_asked_when_the_best_one_is() -> None:
+    def unit(text: str, day: str, score: float) -> _Unit:
+        hit = Hit(1, f"c{day}", f"a{day}", "神舟二十三号载人飞船发射取得圆满成功", None, day, None, text, 1.0, row=0)
+        return _Unit(hit, text, score, 1.0, 0.8, day)
+
+    launch = unit("5月24日23时08分，搭载神舟二十三号载人飞船的运载火箭点火发射。", "2026-05-24", 1.55)
+    docking = unit("今天（5月25日）02时45分，神舟二十三号载人飞船成功对接于空间站。", "2026-05-25", 1.43)
+    form = analyse_question("最近一次神舟载人飞船发射是哪一天")
+    assert _best([launch, docking], form, newest=True)[0] is docking  # without the event word: the later day wins
+    assert _best([launch, docking], form, newest=True, event="发射")[0] is launch
