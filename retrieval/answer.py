@@ -112,10 +112,7 @@ _TITLE_PREFIX = re.compile(
     r"(?:历任|曾任|现任|升任|兼任|出任|担任|改任|调任|任|系|是|为)?"
 )
 # Words that stand for a place without naming one.
-_GENERIC_PLACES = frozenset(
-    re.findall(r"\w+", "自治区 自治州 全区 全省 全市 全县 全国 本市 本省 本地 当地 各地 我国 我省 我市 我区")
-    + re.findall(r"\w+", "国内 国外 海外 境内 境外 地方 基层 中央")
-)
+_GENERIC_PLACE = re.compile(r"自治[区州]|全[区省市县国]|本[市省地]|当地|各地|我[国省市区]|国[内外]|海外|境[内外]|地方|基层|中央")
 _LEVEL_END = re.compile(r"(?:省|市|县|区|州|旗|盟|国|镇|乡|村)$")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
@@ -476,8 +473,9 @@ def _typed_candidate(
         return None, 0.0, None
     norm = _matching_form(text)
     positions = _positions(norm, weights)
+    levels = form.accepts == ("place",)  # 哪个省, 哪个城市, 哪国: an administrative level is asked
     if "place" in form.accepts:
-        mentions = mentions + _admin_parts(text, mentions, positions, levels=form.accepts == ("place",))
+        mentions = mentions + _admin_parts(text, mentions, positions, levels=levels)
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     dateline = _DATELINE.match(text)  # 央视网消息（新闻联播）：… names the outlet, not an answer
@@ -501,8 +499,8 @@ def _typed_candidate(
     wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
     wants_day = bool(re.search(r"[天日号]", wh))
     wants_clock = bool(re.search(r"几点|几时|时刻", form.text))  # 从几点开始实行 → 18时
-    # 哪个省, 哪个城市: an administrative level below the country is asked (a country name may come with its region)
-    level = form.accepts == ("place",) and not re.search(r"国", form.text[form.wh_start : form.wh_end + 3])
+    # A level below the country: a country name may come with its region (印度尼西亚爪哇), a province may not.
+    level = levels and "国" not in form.text[form.wh_start : form.wh_end + 3]
     wants_era = bool(re.search(r"朝|时代", wh))  # 哪个朝代 → 唐代, before any year
     counted = None
     if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
@@ -535,7 +533,7 @@ def _typed_candidate(
             return False
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
-        if level and m.kind == "place" and (span in _GENERIC_PLACES or (len(span) > 5 and not _LEVEL_END.search(span))):
+        if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
         if m.kind == "quantity" and form.measure:
             fit[m] = _unit_fits(span, form.measure)
