@@ -26,7 +26,7 @@ from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_ti
 from retrieval.entities import ERA, Mention, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
-from retrieval.tokens import bigrams, normalize, tokenize, word_edges
+from retrieval.tokens import bigrams, common_word, normalize, tokenize, word_edges, words
 
 MAX_ANSWER_CHARS = 300
 MAX_SENTENCES = 3
@@ -122,6 +122,9 @@ _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
+_NAME_DOTS = "·•‧・"
+_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")  # 06-26FGO is a date before a name, not a range
+_RANGE_JOINER = re.compile(r"\s*(?:-|－|~|～|—|–|至|到)\s*")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?、\n（(）)]")
 _OPEN_QUOTES = "“「『"
 _CLOSE_QUOTES = "”」』"
@@ -410,6 +413,49 @@ def _coordinated(text: str, mentions: list[Mention], m: Mention) -> Mention:
     return Mention(start, end, m.kind)
 
 
+def _name_part(text: str, at: int) -> int:
+    """The end of the name part that starts at `at`, after a dot LAC did not read through (赫尔曼·|施陶丁格在…)."""
+    end = at
+    for word in words(text[at : at + 12]):
+        if not (_CJK_RUN.fullmatch(word) or word.isalpha()) or word in _GLUED + "于等" or (len(word) > 1 and common_word(word)):
+            break
+        end += len(word)
+    return end if end - at <= 8 else at
+
+
+def _joined(text: str, mentions: list[Mention], m: Mention) -> Mention:
+    """`m` with the parts it was split from: a name at its dots (本杰明·富兰克林; 冈萨雷斯-奥莱切亚 when both parts are
+    names) and a quantity range (150-300, 2年至3年左右)."""
+    same = [o for o in mentions if o.kind == m.kind]
+    start, end = m.start, m.end
+    if m.kind == "person":
+        while text[end : end + 1] in _NAME_DOTS + "-－" and text[end : end + 1]:
+            tagged = next((o.end for o in same if o.start == end + 1), None)
+            part = tagged or (_name_part(text, end + 1) if text[end] in _NAME_DOTS else end + 1)
+            if part <= end + 1:
+                break
+            end = part
+        while start > 0 and text[start - 1] in _NAME_DOTS + "-－":
+            before = next((o.start for o in same if o.end == start - 1), None)
+            if before is None:
+                break
+            start = before
+    elif m.kind == "quantity":
+        joiner = _RANGE_JOINER.match(text, end)
+        after = joiner and next(
+            (o.end for o in same if o.start == joiner.end() and not _LATIN_WORD.search(text[o.start : o.end])), None
+        )
+        if after:
+            end = after
+        else:
+            for o in same:
+                joiner = _RANGE_JOINER.match(text, o.end)
+                if joiner and joiner.end() == start and text[o.start : o.end][:1].isdigit() == text[start].isdigit():
+                    start = o.start
+                    break
+    return Mention(start, end, m.kind)
+
+
 def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False) -> str:
     """The short answer's words: a count takes the noun the question counts (15个 → 15个方面); a day drops its part
     of the day when the question asks for a day (12月14日下午 → 12月14日). In a dated corpus, also: an ordinal keeps
@@ -582,7 +628,7 @@ def _typed_candidate(
     tie = min(1.0, tie + closer[primary])
     if mention.kind != form.kind:
         tie *= SECONDARY_KIND
-    whole = _coordinated(text, mentions, mention)
+    whole = _joined(text, mentions, _coordinated(text, mentions, mention))
     return _complete(text, whole, form, dated), tie, whole
 
 

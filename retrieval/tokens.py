@@ -133,6 +133,7 @@ _WORD = re.compile(r"\w", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _RUN = re.compile(r"\w+")
 _jieba_lock = threading.Lock()
+COMMON_WORD_FREQ = 500  # jieba dictionary count: 带领 1893, 富兰克林 141, 施陶丁 12
 
 
 def simplify(text: str) -> str:
@@ -163,12 +164,24 @@ def tokenize(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=8192)
+def words(text: str) -> tuple[str, ...]:
+    """`text` cut into words by jieba's accurate mode, every character kept (神舟|十八号)."""
+    with _jieba_lock:
+        return tuple(jieba.cut(text))
+
+
+def common_word(word: str) -> bool:
+    """True when jieba's dictionary counts `word` as an everyday word (带领, 表示), not a name's syllables (施陶丁)."""
+    with _jieba_lock:
+        jieba.initialize()
+        return (jieba.dt.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
+
+
+@lru_cache(maxsize=8192)
 def word_edges(text: str) -> frozenset[int]:
     """Offsets in `text` where a word starts or ends (jieba's accurate mode): 神舟|十八号 has none between 八 and 号."""
-    with _jieba_lock:
-        words = list(jieba.cut(text))
     edges, at = {0}, 0
-    for word in words:
+    for word in words(text):
         at += len(word)
         edges.add(at)
     return frozenset(edges)

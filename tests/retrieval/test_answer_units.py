@@ -375,3 +375,20 @@ def test_the_newest_answer_must_be_about_the_event_asked_when_the_best_one_is() 
     form = analyse_question("最近一次神舟载人飞船发射是哪一天")
     assert _best([launch, docking], form, newest=True)[0] is docking  # without the event word: the later day wins
     assert _best([launch, docking], form, newest=True, event="发射")[0] is launch
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "weights", "short"),
+    [
+        ("教育法的草拟者是谁", "教育法的草拟者为文教大臣赫伯特·费舍。", {"教育法": 3.0, "草拟者": 3.0}, "赫伯特·费舍"),
+        ("秘鲁外长叫什么名字", "会见秘鲁外长冈萨雷斯-奥莱切亚、阿根廷外长。", {"秘鲁": 3.0, "外长": 2.0}, "冈萨雷斯-奥莱切亚"),
+        ("紫砂杯一般多少钱", "紫砂杯一般150-300元就是不错的了。", {"紫砂杯": 3.0, "一般": 0.5}, "150-300元"),
+        ("带牙套要带多久", "带牙套一般要2年至3年左右。", {"牙套": 3.0, "带": 0.5}, "2年至3年左右"),
+    ],
+)
+def test_a_name_split_at_its_dot_and_a_range_of_numbers_are_answered_whole(
+    question: str, text: str, weights: dict[str, float], short: str
+) -> None:
+    mentions = find_mentions(text) + pattern_mentions(text)
+    total = sum(weights.values())
+    assert _typed_candidate(text, mentions, analyse_question(question), weights, total)[0] == short
