@@ -123,6 +123,9 @@ _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
 _NAME_DOTS = "·•‧・"
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
+_LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
+_LATIN_BEFORE = re.compile(r"(?<![A-Za-z0-9.&'\-])(?:[A-Za-z][A-Za-z0-9.&'\-]* )+$")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")  # 06-26FGO is a date before a name, not a range
 _RANGE_JOINER = re.compile(r"\s*(?:-|－|~|～|—|–|至|到)\s*")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?、\n（(）)]")
@@ -440,6 +443,12 @@ def _joined(text: str, mentions: list[Mention], m: Mention) -> Mention:
             if before is None:
                 break
             start = before
+    if _LATIN_NAME.fullmatch(text[start:end]):  # LAC parts a Latin name at its spaces: Konami | Digital | Entertainment
+        after = _LATIN_AFTER.match(text, end)
+        before = _LATIN_BEFORE.search(text, max(0, start - MAX_SHORT_CHARS), start)
+        grown = (before.start() if before else start), (after.end() if after else end)
+        if grown[1] - grown[0] <= MAX_SHORT_CHARS:
+            start, end = grown
     elif m.kind == "quantity":
         joiner = _RANGE_JOINER.match(text, end)
         after = joiner and next(

@@ -384,10 +384,16 @@ def test_the_newest_answer_must_be_about_the_event_asked_when_the_best_one_is() 
         ("秘鲁外长叫什么名字", "会见秘鲁外长冈萨雷斯-奥莱切亚、阿根廷外长。", {"秘鲁": 3.0, "外长": 2.0}, "冈萨雷斯-奥莱切亚"),
         ("紫砂杯一般多少钱", "紫砂杯一般150-300元就是不错的了。", {"紫砂杯": 3.0, "一般": 0.5}, "150-300元"),
         ("带牙套要带多久", "带牙套一般要2年至3年左右。", {"牙套": 3.0, "带": 0.5}, "2年至3年左右"),
+        (
+            "动画系列是由谁创作的",
+            "动画系列是由Konami Digital Entertainment创作。",
+            {"动画": 2.0, "系列": 1.0, "创作": 2.0},
+            "Konami Digital Entertainment",
+        ),
     ],
 )
 def test_a_name_split_at_its_dot_and_a_range_of_numbers_are_answered_whole(
-    question: str, text: str, weights: dict[str, float], short: str
+    question: str, text: str, weights: dict[str, float], short: str | None
 ) -> None:
     mentions = find_mentions(text) + pattern_mentions(text)
     total = sum(weights.values())
