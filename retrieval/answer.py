@@ -122,6 +122,7 @@ _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
+_DOCTRINE = re.compile(r"(?:新时代中国特色社会主义|生态文明|法治|外交|强军|经济|文化)?(?:思想|理论)|同志为核心")
 _NAME_DOTS = "·•‧・"
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
 _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
@@ -539,7 +540,8 @@ def _typed_candidate(
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]
     if form.kind == "thing" and not head:  # 是什么: a word LAC calls a name (IUPAC, formula) is no answer unless marked
         accepted = [m for m in accepted if m.kind != "thing" or _named(text, m)]
-    if head in _POSITION_NOUNS:
+    if head in _POSITION_NOUNS:  # 担任什么职务: a title answers, not any name the unit holds (中华民族)
+        accepted = [m for m in accepted if m.kind != "thing" or _TITLE_END.search(text[m.start : m.end])]
         accepted += _titles(text, positions)
     if form.measure:
         accepted = [_with_unit(text, m, form.measure) if m.kind == "quantity" else m for m in accepted]
@@ -590,6 +592,8 @@ def _typed_candidate(
             return False  # 第二批 is not a count
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
+        if m.kind == "person" and _DOCTRINE.match(text, m.end):
+            return False  # 习近平生态文明思想, 以习近平同志为核心的党中央: a name inside another name, not a person acting
         if m.kind == "quantity" and form.measure:
             fit[m] = _unit_fits(span, form.measure)
             if fit[m] is False:

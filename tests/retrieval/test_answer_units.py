@@ -398,3 +398,22 @@ def test_a_name_split_at_its_dot_and_a_range_of_numbers_are_answered_whole(
     mentions = find_mentions(text) + pattern_mentions(text)
     total = sum(weights.values())
     assert _typed_candidate(text, mentions, analyse_question(question), weights, total)[0] == short
+
+
+def test_a_name_inside_a_doctrine_does_not_answer_who() -> None:
+    text = "他表示，要深入学习贯彻习近平生态文明思想，在以习近平同志为核心的党中央坚强领导下做好工作。"
+    form = analyse_question("谁表示要做好工作")
+    weights = {"表示": 1.0, "做好": 2.0, "工作": 1.0}
+    assert _typed_candidate(text, find_mentions(text), form, weights, 4.0)[0] != "习近平"
+    text = "习近平在座谈会上表示，要做好工作。"
+    assert _typed_candidate(text, find_mentions(text), form, weights, 4.0)[0] == "习近平"
+
+
+def test_a_question_for_a_position_is_answered_by_a_title_not_any_name() -> None:
+    text = "王沪宁表示，两岸同胞同属中华民族。全国政协主席王沪宁在京会见苏里南总统。"
+    form = analyse_question("王沪宁是什么职务")
+    weights = {"王沪宁": 3.0, "职务": 1.0}
+    first = text.split("。")[0] + "。"
+    assert _typed_candidate(first, find_mentions(first), form, weights, 4.0)[0] is None
+    second = text.split("。")[1] + "。"
+    assert _typed_candidate(second, find_mentions(second), form, weights, 4.0)[0] == "全国政协主席"
