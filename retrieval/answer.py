@@ -23,7 +23,7 @@ import numpy as np
 from retrieval.chunks import split_sentences
 from retrieval.conversation import Rewrite, Turn, rewrite
 from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_time
-from retrieval.entities import ERA, Mention, pattern_mentions
+from retrieval.entities import ERA, Mention, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tokenize, word_edges, words
@@ -123,6 +123,7 @@ _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
 _DOCTRINE = re.compile(r"(?:新时代中国特色社会主义|生态文明|法治|外交|强军|经济|文化)?(?:思想|理论)|同志为核心")
+_ORG_WORD = re.compile(r"机构|组织|会|公司|集团|银行|大学|学院|研究|中心|医院|院|政府|局|署|部|厅|联盟|办公室|实验室")
 _NAME_DOTS = "·•‧・"
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
 _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
@@ -440,23 +441,23 @@ def _joined(text: str, mentions: list[Mention], m: Mention) -> Mention:
                 break
             end = part
         while start > 0 and text[start - 1] in _NAME_DOTS + "-－":
-            before = next((o.start for o in same if o.end == start - 1), None)
-            if before is None:
+            other_start = next((o.start for o in same if o.end == start - 1), None)
+            if other_start is None:
                 break
-            start = before
+            start = other_start
     if _LATIN_NAME.fullmatch(text[start:end]):  # LAC parts a Latin name at its spaces: Konami | Digital | Entertainment
-        after = _LATIN_AFTER.match(text, end)
-        before = _LATIN_BEFORE.search(text, max(0, start - MAX_SHORT_CHARS), start)
-        grown = (before.start() if before else start), (after.end() if after else end)
+        words_after = _LATIN_AFTER.match(text, end)
+        words_before = _LATIN_BEFORE.search(text, max(0, start - MAX_SHORT_CHARS), start)
+        grown = (words_before.start() if words_before else start), (words_after.end() if words_after else end)
         if grown[1] - grown[0] <= MAX_SHORT_CHARS:
             start, end = grown
     elif m.kind == "quantity":
         joiner = _RANGE_JOINER.match(text, end)
-        after = joiner and next(
+        other_end = joiner and next(
             (o.end for o in same if o.start == joiner.end() and not _LATIN_WORD.search(text[o.start : o.end])), None
         )
-        if after:
-            end = after
+        if other_end:
+            end = other_end
         else:
             for o in same:
                 joiner = _RANGE_JOINER.match(text, o.end)
@@ -532,6 +533,8 @@ def _typed_candidate(
     levels = form.accepts == ("place",)  # 哪个省, 哪个城市, 哪国: an administrative level is asked
     if "place" in form.accepts:
         mentions = mentions + _admin_parts(text, mentions, positions, levels=levels)
+    if form.kind == "org" and _ORG_WORD.search(text):  # 哪个机构: a body LAC did not tag (国际原子能机构)
+        mentions = mentions + org_phrases(text)
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     dateline = _DATELINE.match(text)  # 央视网消息（新闻联播）：… names the outlet, not an answer

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from retrieval.tokens import tagged_words
+
 #: The answer types a question can ask for and a mention can have.
 KINDS = ("person", "org", "place", "time", "quantity", "thing")
 # Names the stored analysis: change it when LAC's use changes (indexes then analyse their chunks again). The patterns
@@ -58,6 +60,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("thing", re.compile(r"(?<=[“‘「『\"])[^“”‘’「」『』\"\n，,。；;！？!?]{2,20}(?=[”’」』\"])")),
 )
 
+# The word a body's name ends in, and the parts of speech its other words may have (jieba.posseg).
+_ORG_HEAD = re.compile(
+    r"(?:机构|组织|委员会|协会|学会|基金会|联合会|公司|集团|银行|大学|学院|研究院|研究所|中心|医院|法院|检察院|政府|管理局|总局|"
+    r"局|署|部|厅|联盟|理事会|议会|办公室|实验室)$"
+)
+_NOUN_TAGS = frozenset({"n", "nt", "ns", "nz", "nr", "nrt", "j", "vn", "an", "b", "l", "ng"})
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _lock = threading.Lock()
 _lac: Any = None
 
@@ -117,6 +126,25 @@ def _lac_mentions(text: str) -> list[Mention]:
 def pattern_mentions(text: str) -> list[Mention]:
     """Dates, numbers with units and 《titles》 found by regular patterns (cheap enough for query time)."""
     return [Mention(m.start(), m.end(), kind) for kind, pattern in _PATTERNS for m in pattern.finditer(text)]
+
+
+def org_phrases(text: str) -> list[Mention]:
+    """Organisations LAC missed, as the nouns that end in a body's word (国际原子能机构, 乌国防部情报总局): for questions
+    that ask which body, at answer time."""
+    found: list[Mention] = []
+    words = tagged_words(text)
+    ends = [0]
+    for word, _ in words:
+        ends.append(ends[-1] + len(word))
+    for i, (word, _) in enumerate(words):
+        if not _ORG_HEAD.search(word):
+            continue
+        j = i
+        while j > 0 and words[j - 1][1] in _NOUN_TAGS and _CJK_WORD.fullmatch(words[j - 1][0]):
+            j -= 1
+        if ends[i + 1] - ends[j] >= 3:  # 该机构 and a bare 机构 name no body
+            found.append(Mention(ends[j], ends[i + 1], "org"))
+    return found
 
 
 def find_mentions(text: str) -> list[Mention]:

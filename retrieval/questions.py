@@ -6,13 +6,10 @@ quantity, thing), or None for an open question (怎么, 为什么, 哪些方面�
 """
 
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-import jieba.posseg
-
-from retrieval.tokens import normalize
+from retrieval.tokens import normalize, tagged_words
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -213,7 +210,7 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("weight", "多重|重量|体重|多少吨|多少公斤|多少斤", "吨|千克|公斤|克|斤|磅|(?i:kg|g|t)"),
         ("people", "几个?人|多少人|几名|多少名|几位|多少位|人数|人次|死亡|遇难|伤亡|丧生|死了|受伤|人口", "人次?|名|位"),
         ("percent", "百分之|比例|占比|增长率|增速|增幅|涨幅|降幅|几成|百分比", "%|％|个?百分点|倍|成"),
-        ("temperature", "温度|气温|多少度|几度", "℃|摄氏度|度"),
+        ("temperature", "温度|气温|多少度|几度", "℃|°[cCfF]|摄氏度|华氏度|度"),  # ℃ folds to °C (NFKC)
     )
 )
 #: The units of each measure, by name.
@@ -221,7 +218,6 @@ MEASURE_UNITS = {name: units for name, _, units in MEASURES}
 # A counter word after 几/多少 (几条, 多少家): the answer counts in it (16条, not 2024年).
 _COUNTER = re.compile("(?:几|多少)([项支家所件起条种批座艘架颗户辆届期场轮枚台套份篇部处层级本册张只头棵首幅栋])")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
-_posseg_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -255,11 +251,6 @@ class QuestionForm:
         return f"{self.before} {self.after}" if self.wh_start >= 0 else self.text
 
 
-def _cut(text: str) -> list[tuple[str, str]]:
-    with _posseg_lock:  # jieba's lazy initialisation is not thread-safe
-        return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
-
-
 def _measure(text: str) -> str | None:
     """What the quantity question `text` measures: a counter word it names (几条 → 条), else a MEASURES name, or None."""
     counter = _COUNTER.search(text)
@@ -291,7 +282,7 @@ def analyse_question(question: str) -> QuestionForm:
     for colloquial, plain in _COLLOQUIAL:
         text = text.replace(colloquial, plain)
     chinese = bool(_CJK.search(text))
-    names = tuple(dict.fromkeys(w for w, tag in _cut(text) if tag in _NAME_TAGS and len(w) >= 2)) if chinese else ()
+    names = tuple(dict.fromkeys(w for w, tag in tagged_words(text) if tag in _NAME_TAGS and len(w) >= 2)) if chinese else ()
     if not chinese:
         for english_kind, english in _ENGLISH_KIND:
             m = english.search(text)

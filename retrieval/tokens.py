@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 import opencc
 
 jieba.setLogLevel(logging.WARNING)
@@ -168,6 +169,13 @@ def words(text: str) -> tuple[str, ...]:
     """`text` cut into words by jieba's accurate mode, every character kept (神舟|十八号)."""
     with _jieba_lock:
         return tuple(jieba.cut(text))
+
+
+@lru_cache(maxsize=8192)
+def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """`text` cut into words with their part of speech (jieba.posseg: n, v, nr, ns …), every character kept."""
+    with _jieba_lock:  # jieba's lazy initialisation is not thread-safe
+        return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
 
 
 def common_word(word: str) -> bool:

@@ -417,3 +417,19 @@ def test_a_question_for_a_position_is_answered_by_a_title_not_any_name() -> None
     assert _typed_candidate(first, find_mentions(first), form, weights, 4.0)[0] is None
     second = text.split("。")[1] + "。"
     assert _typed_candidate(second, find_mentions(second), form, weights, 4.0)[0] == "全国政协主席"
+
+
+def test_a_temperature_in_degrees_celsius_answers_how_much_warmer() -> None:
+    text = "近日，西班牙经历反常高温天气，许多地方的气温比往年同期高出10℃左右。"  # ℃ folds to °C when matched
+    form = analyse_question("西班牙的气温比往年高出多少")
+    weights = {"西班牙": 3.0, "气温": 2.0, "往年": 2.0, "高出": 1.0}
+    assert _typed_candidate(text, find_mentions(text) + pattern_mentions(text), form, weights, 8.0)[0] == "10℃左右"
+
+
+def test_a_body_the_analyser_missed_answers_which_body() -> None:
+    text = "国际原子能机构证实扎波罗热核电站遭无人机袭击，该机构称这是一起严重事件。"
+    mentions = find_mentions(text)
+    assert not any(m.kind == "org" for m in mentions)  # LAC reads 国际|原子|能|机构
+    form = analyse_question("哪个机构证实了扎波罗热核电站遇袭")
+    weights = {"证实": 2.0, "扎波罗热": 3.0, "核电站": 2.0, "遇袭": 2.0}
+    assert _typed_candidate(text, mentions, form, weights, 9.0)[0] == "国际原子能机构"
