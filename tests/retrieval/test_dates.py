@@ -205,3 +205,17 @@ def test_an_undated_corpus_keeps_time_as_words(tmp_path: Path, hash_encoder) -> 
     reply = answer(searcher, "2023年发射的是哪颗卫星？")
     assert reply.time_window is None
     assert not searcher.index.time.dated
+
+
+def test_last_year_in_an_article_of_this_year_answers_a_question_about_last_year(tmp_path: Path) -> None:
+    encoder = load_encoder("e5-small-q4")
+    articles = [
+        Article("income", "天鹊村村民写信", "村民写信。去年，天鹊村村民人均可支配收入4.12万元。", date="2025-06-30"),
+        Article("launch", "天鹊三号卫星成功发射", "2024年4月25日，天鹊三号卫星在酒泉卫星发射中心成功发射。", date="2024-04-26"),
+    ]
+    build_index(articles, encoder, tmp_path, progress=False)
+    searcher = Searcher(load_index(tmp_path, encoder.id, encoder.dim), encoder)
+    reply = answer(searcher, "天鹊村去年村民人均可支配收入有多少？")  # now = 2025-06-30: 去年 is 2024
+    assert reply.time_window == {"from": "2024-01-01", "to": "2024-12-31", "source": "question"}
+    assert not reply.abstained and reply.short_answer == "4.12万元"
+    assert answer(searcher, "天鹊村前年村民人均可支配收入有多少？").abstained  # 2023: the text's 去年 is not it
