@@ -371,12 +371,18 @@ def _arabic(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: str(n) if (n := _cn_to_int(m.group())) is not None else m.group(), text)
 
 
+def _as_first(number: str) -> str:
+    """第一次 / 第1届 as the text may write them: 首次, 首届 (else the number itself)."""
+    first = re.fullmatch(r"第(?:一|1)([次届批期轮])", number)
+    return f"首{first.group(1)}" if first else number
+
+
 def _names_numbers(text: str, form: QuestionForm) -> bool:
     """True when `text` has every number that pins the question's subject down (第136届 is not 第135届)."""
     if not form.numbers:
         return True
     digits = _arabic(text)
-    if not all(n in text or _arabic(n) in digits for n in form.numbers):
+    if not all(n in text or _arabic(n) in digits or _as_first(n) in text for n in form.numbers):
         return False
     # 第十五届 names an edition of what follows it: 第十五届全国运动会 is not 第十五届北京国际电影节.
     return all(_ordinal_names_subject(text, n, form) for n in form.numbers if n.startswith("第") and n.endswith("届"))
@@ -390,7 +396,7 @@ def _ordinal_names_subject(text: str, ordinal: str, form: QuestionForm) -> bool:
     subject = {g for g in subject if len(g) == 2}
     if not subject:
         return True
-    for n in {ordinal, _arabic(ordinal)}:
+    for n in {ordinal, _arabic(ordinal), _as_first(ordinal)}:
         i = text.find(n)
         while i >= 0:
             if subject & bigrams(text[i + len(n) : i + len(n) + 8]):
@@ -852,6 +858,7 @@ def _candidates(
     seen: set[str] = set()
     dated = searcher.index.time.dated
     head = _head_noun(form) if form.kind == "thing" else None
+    firsts = {n: _as_first(n) for n in form.numbers if _as_first(n) != n}
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = RANK_PRIOR / hit.rank
@@ -870,6 +877,9 @@ def _candidates(
             for t, w in weights.items():
                 if t in norm_context:
                     credit[t] = max(credit.get(t, 0.0), CONTEXT_CREDIT * w)
+            for n, first in firsts.items():  # 第一次 written 首次: its words are found
+                if first in text or first in title:
+                    credit.update({t: weights[t] for t in weights if t in n})
             short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated, credit)
             if head in weights and tie >= MIN_TIE:  # 什么职务: a title found is the 职务 the text need not name
                 credit[head] = weights[head]

@@ -433,3 +433,10 @@ def test_a_body_the_analyser_missed_answers_which_body() -> None:
     form = analyse_question("哪个机构证实了扎波罗热核电站遇袭")
     weights = {"证实": 2.0, "扎波罗热": 3.0, "核电站": 2.0, "遇袭": 2.0}
     assert _typed_candidate(text, mentions, form, weights, 9.0)[0] == "国际原子能机构"
+
+
+def test_the_first_edition_may_be_written_as_such() -> None:
+    form = analyse_question("中美经贸磋商机制第一次会议在哪开的")
+    assert form.numbers == ("第一次",)
+    assert _names_numbers("在英国伦敦举行中美经贸磋商机制首次会议。", form)
+    assert not _names_numbers("中美经贸磋商机制第二次会议在瑞典举行。", form)
