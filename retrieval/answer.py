@@ -124,6 +124,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
 _DOCTRINE = re.compile(r"(?:新时代中国特色社会主义|生态文明|法治|外交|强军|经济|文化)?(?:思想|理论)|同志为核心")
 _ORG_WORD = re.compile(r"机构|组织|会|公司|集团|银行|大学|学院|研究|中心|医院|院|政府|局|署|部|厅|联盟|办公室|实验室")
+_ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _NAME_DOTS = "·•‧・"
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
 _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
@@ -512,6 +513,9 @@ def _date_of(at: Mention, dates: list[DateSpan], form: QuestionForm) -> DateSpan
     overlapping = [d for d in dates if d.start < at.end and d.end > at.start and not d.approximate]
     if not any(d.relative for d in overlapping):
         return None
+    inside = [d for d in overlapping if at.start <= d.start and d.end <= at.end]
+    if len(inside) > 1 and re.search(r"[几些]", form.text[form.wh_start : form.wh_end]):
+        return None  # 哪几天 → the range as written, 6月24日至25日, each day annotated with its year in the answer
     best = min(overlapping, key=lambda d: (d.last - d.first, not d.relative))  # the most precise
     return None if _asks_day(form) and best.first != best.last else best
 
@@ -1178,7 +1182,7 @@ def answer(
             if budget <= 10:
                 break
         text = "".join(parts)
-        if short is not None and short not in text:
+        if short is not None and short not in text and short not in _ANNOTATION.sub("", text):
             short = None  # never a short answer that the cited text does not show
     t2 = time.perf_counter()
     timings = {

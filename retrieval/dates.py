@@ -224,17 +224,27 @@ def _parse_iso(value: str | None) -> date | None:
         return None
 
 
+_RANGE_WORDS = ("至", "到", "-", "－", "—", "–", "~", "～")
+
+
 def annotate(text: str, spans: Sequence[DateSpan]) -> str:
     """`text` with each resolved relative date followed by its dates in full: 今年5月 → 今年5月〔2022年5月〕."""
     out, pos = [], 0
     ordered = sorted((s for s in spans if s.relative), key=lambda s: s.start)
+    opened: DateSpan | None = None  # the first end of a range being read
     for i, span in enumerate(ordered):
         if span.start < pos or span.end > len(text):
             continue
         following = ordered[i + 1] if i + 1 < len(ordered) else None
         if following and following.start - span.end <= 2 and (following.first, following.last) == (span.first, span.last):
             continue  # 昨天（4月25日）: said once, after the second
-        out += [text[pos : span.end], f"〔{span.label}〕"]
+        if following and text[span.end : following.start] in _RANGE_WORDS and following.first >= span.first:
+            opened = opened or span  # 6月24日至25日: said once, after the range, which stays whole
+            continue
+        # Each end in full (2023年11月8日至2023年11月10日): a reader looking for either day finds it.
+        said = f"{opened.label}至{span.label}" if opened else span.label
+        opened = None
+        out += [text[pos : span.end], f"〔{said}〕"]
         pos = span.end
     return "".join(out) + text[pos:]
 

@@ -42,6 +42,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
         "time",
         _words(
             "哪一?天",
+            "哪(?:几|些)(?:天|日|年|个?月)",
             "何时",
             "什么时候",
             "什么时间",

@@ -440,3 +440,9 @@ def test_the_first_edition_may_be_written_as_such() -> None:
     assert form.numbers == ("第一次",)
     assert _names_numbers("在英国伦敦举行中美经贸磋商机制首次会议。", form)
     assert not _names_numbers("中美经贸磋商机制第二次会议在瑞典举行。", form)
+
+
+def test_which_days_asks_for_a_time() -> None:
+    for question in ("李强去天津参加夏季达沃斯是哪几天", "他在哪几年担任市长", "哪几个月降水最多"):
+        assert analyse_question(question).kind == "time"
+    assert analyse_question("在哪几个城市举办").kind == "place"

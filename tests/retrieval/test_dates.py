@@ -92,6 +92,8 @@ def test_annotate_spells_out_relative_dates_once_and_leaves_absolute_ones() -> N
     assert annotate(text, resolve_dates(text, "2024-04-26")) == (
         "昨天（4月25日〔2024年4月25日〕）发射。今年5月〔2024年5月〕测试。2021年10月16日首飞。"
     )
+    text = "论坛将于6月24日至25日举行。"  # a range stays whole, with both ends in full after it
+    assert annotate(text, resolve_dates(text, "2025-06-20")) == "论坛将于6月24日至25日〔2025年6月24日至2025年6月25日〕举行。"
 
 
 @pytest.mark.parametrize(
@@ -219,3 +221,14 @@ def test_last_year_in_an_article_of_this_year_answers_a_question_about_last_year
     assert reply.time_window == {"from": "2024-01-01", "to": "2024-12-31", "source": "question"}
     assert not reply.abstained and reply.short_answer == "4.12万元"
     assert answer(searcher, "天鹊村前年村民人均可支配收入有多少？").abstained  # 2023: the text's 去年 is not it
+
+
+def test_which_days_is_answered_with_the_whole_range(tmp_path: Path) -> None:
+    encoder = load_encoder("e5-small-q4")
+    text = "李强将于6月24日至25日出席在天津举行的夏季达沃斯论坛。"
+    articles = [Article("forum", "夏季达沃斯论坛将在天津举行", text, date="2025-06-20")]
+    build_index(articles, encoder, tmp_path, progress=False)
+    searcher = Searcher(load_index(tmp_path, encoder.id, encoder.dim), encoder)
+    reply = answer(searcher, "李强去天津参加夏季达沃斯论坛是哪几天？")
+    assert reply.short_answer == "6月24日至25日"
+    assert "6月24日至25日〔2025年6月24日至2025年6月25日〕" in reply.answer
