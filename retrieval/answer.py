@@ -122,7 +122,10 @@ _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
-_DOCTRINE = re.compile(r"(?:新时代中国特色社会主义|生态文明|法治|外交|强军|经济|文化)?(?:思想|理论)|同志为核心")
+_DOCTRINE = re.compile(
+    r"(?:新时代中国特色社会主义|生态文明|法治|外交|强军|经济|文化)?(?:思想|理论)|同志为核心"
+    r"|(?:总书记|主席)?(?:关于[^，,。；;]{0,30}的)?重要(?:指示|讲话|论述|批示|回信|贺信)(?:精神)?"
+)
 _ORG_WORD = re.compile(r"机构|组织|会|公司|集团|银行|大学|学院|研究|中心|医院|院|政府|局|署|部|厅|联盟|办公室|实验室")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _NAME_DOTS = "·•‧・"

@@ -405,8 +405,18 @@ def test_a_name_inside_a_doctrine_does_not_answer_who() -> None:
     form = analyse_question("谁表示要做好工作")
     weights = {"表示": 1.0, "做好": 2.0, "工作": 1.0}
     assert _typed_candidate(text, find_mentions(text), form, weights, 4.0)[0] != "习近平"
+    text = "他表示，要学深悟透习近平总书记关于加强长江生态环境保护的重要论述，做好工作。"
+    assert _typed_candidate(text, find_mentions(text), form, weights, 4.0)[0] != "习近平"
     text = "习近平在座谈会上表示，要做好工作。"
     assert _typed_candidate(text, find_mentions(text), form, weights, 4.0)[0] == "习近平"
+
+
+def test_a_party_secretary_is_not_the_general_secretary() -> None:
+    form = analyse_question("丁薛祥去山西调研那次，山西省委书记是谁")
+    assert form.role == "省委书记"
+    text = "要认真学习贯彻习近平总书记重要指示精神，确保实现平安高考目标。"
+    weights = {"丁薛祥": 3.0, "山西": 2.0, "调研": 1.0, "省委书记": 3.0}
+    assert _typed_candidate(text, find_mentions(text), form, weights, 9.0)[0] is None
 
 
 def test_a_question_for_a_position_is_answered_by_a_title_not_any_name() -> None:
