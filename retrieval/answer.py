@@ -128,6 +128,7 @@ _DOCTRINE = re.compile(
 )
 _ORG_WORD = re.compile(r"机构|组织|会|公司|集团|银行|大学|学院|研究|中心|医院|院|政府|局|署|部|厅|联盟|办公室|实验室")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
+_CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
 _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
@@ -498,7 +499,8 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
             return text[span.start : span.end + k + len(noun)].strip()
     if span.kind == "person" and span.end not in (edges := word_edges(text)):
         tail = text[span.end : min((e for e in edges if e > span.end), default=span.end)]
-        if _CJK_RUN.fullmatch(tail) and len(tail) <= 2 and tail[-1] not in _GLUED + "于" and not _LATIN_OR_DIGIT.search(words):
+        glued = tail[-1:] in _GLUED + "于及等"
+        if _CJK_RUN.fullmatch(tail) and len(tail) <= 2 and not glued and not _LATIN_OR_DIGIT.search(words):
             return f"{words}{tail}"  # LAC's 巴盖 of 巴盖里: the name runs to the end of jieba's word
     if span.kind == "time" and _asks_day(form):
         words = re.sub(r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚)$", "", words)
@@ -632,7 +634,7 @@ def _typed_candidate(
     for m in valid:
         if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers
-        tie = _proximity(m.start, m.end, positions, weights, total, implied)
+        tie = _proximity(m.start, m.end, _own_positions(text, m, mentions, positions), weights, total, implied)
         if m.kind == "time" and bool(ERA.fullmatch(text[m.start : m.end])) != wants_era:
             tie *= SECONDARY_KIND  # 战国时代 says less than 1589年7月17日 beside it, unless the era is asked
         # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
@@ -659,6 +661,19 @@ def _typed_candidate(
         tie *= SECONDARY_KIND
     whole = _joined(text, mentions, _coordinated(text, mentions, mention))
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _own_positions(
+    text: str, m: Mention, mentions: list[Mention], positions: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """The question words that may describe person `m`: not those of the next person's title after 与 / 和 (何立峰与
+    美方牵头人、美国财政部长贝森特: 美方牵头人 is 贝森特's)."""
+    if m.kind != "person" or text[m.end : m.end + 1] not in _CONJUNCTIONS:
+        return positions
+    following = min((o.start for o in mentions if o.kind == "person" and o.start > m.end + 1), default=None)
+    if following is None:
+        return positions
+    return [p for p in positions if not (m.end < p[0] and p[1] <= following)]
 
 
 def _named(text: str, m: Mention) -> bool:
@@ -1112,6 +1127,9 @@ def answer(
     chosen: list[_Unit] = []
     if form.chinese:
         ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query), when.expression)
+        if rewritten.subject:  # 江苏……多少入境游客？→ 新疆呢？: 江苏's figure is no answer about 新疆
+            subject = normalize(rewritten.subject)
+            ranked = [u for u in ranked if subject in normalize(f"{u.hit.title} {u.text}")]
         best, missing = _best(ranked, form, when.newest, _event_word(form, weights) if when.newest else None)
         evidence = {
             "coverage": best.coverage if best else 0.0,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import jieba.posseg
 
 from retrieval.dates import time_expression
-from retrieval.questions import analyse_question
+from retrieval.questions import analyse_question, is_role
 from retrieval.tokens import normalize
 
 MAX_TURNS = 10
@@ -27,6 +27,7 @@ _BARE_FOLLOW_UP = re.compile(
     r"^(?:还有呢|还有吗|然后呢|后来呢|为什么|为啥|为何|怎么回事|具体说说|具体呢|详细说说|展开说说|说详细点)[?？。!！]*$"
 )
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
+_NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
 # Words jieba tags as names that name nothing in particular.
 _GENERIC = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地"})
 _lock = threading.Lock()
@@ -52,6 +53,8 @@ class Rewrite:
     reason: str = ""
     #: articles of the previous answer: retrieval prefers them when the rewrite had to guess
     prefer_articles: tuple[str, ...] = field(default_factory=tuple)
+    #: what "那X呢？" asks about instead (X): an answer must name it, not repeat the previous one
+    subject: str = ""
 
     @property
     def rewritten(self) -> bool:
@@ -136,8 +139,14 @@ def _counterpart(asked: str, x: str) -> str | None:
     same_end = [w for w, _ in words if len(w) >= 2 and w[-1] == x[-1] and w != x]
     if same_end:
         return same_end[0]
-    names = [w for w, tag in words if tag in _NAME_TAGS and len(w) >= 2]
-    return names[0] if names else None
+    at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2), None)
+    if at is None:
+        return None
+    # The whole noun phrase the name starts (伯西 + 热克 + 派出所), short of a role (所长) that the question asks about.
+    end = at + 1
+    while end < len(words) and words[end][1] in _NOUN_TAGS and not is_role(words[end][0]):
+        end += 1
+    return "".join(w for w, _ in words[at:end])
 
 
 _PHRASE_START = re.compile(r"[的在和与是了把被对从向为，,、：:“”\s]")
@@ -236,7 +245,7 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             standalone = asked[:start] + x + asked[end:]
         else:
             standalone = f"{x}{asked}"
-        return Rewrite(f"{standalone}？", f"把上一问的对象换成“{x}”", prefer)
+        return Rewrite(f"{standalone}？", f"把上一问的对象换成“{x}”", prefer, subject=x)
 
     found = _PERSON_PRONOUN.search(q)
     if found:

@@ -276,6 +276,11 @@ def _numbers(text: str) -> tuple[str, ...]:
     )
 
 
+def is_role(word: str) -> bool:
+    """True when `word` names a role a person holds (所长, 党组书记, 发言人)."""
+    return bool(_ROLE_WORD.fullmatch(word))
+
+
 @lru_cache(maxsize=4096)
 def analyse_question(question: str) -> QuestionForm:
     """The form of `question` (cached: conversations and evaluation ask the same questions again)."""

@@ -456,3 +456,11 @@ def test_which_days_asks_for_a_time() -> None:
     for question in ("李强去天津参加夏季达沃斯是哪几天", "他在哪几年担任市长", "哪几个月降水最多"):
         assert analyse_question(question).kind == "time"
     assert analyse_question("在哪几个城市举办").kind == "place"
+
+
+def test_the_title_after_and_belongs_to_the_next_person() -> None:
+    text = "中美经贸中方牵头人、国务院副总理何立峰与美方牵头人、美国财政部长贝森特及商务部长卢特尼克在英国伦敦举行会议。"
+    weights = {"美方": 3.0, "牵头人": 3.0}
+    assert _typed_candidate(text, find_mentions(text), analyse_question("美方牵头人是谁"), weights, 6.0)[0] == "贝森特"
+    weights = {"中方": 3.0, "牵头人": 3.0}
+    assert _typed_candidate(text, find_mentions(text), analyse_question("中方牵头人是谁"), weights, 6.0)[0] == "何立峰"

@@ -60,6 +60,17 @@ def test_a_follow_up_is_answered_about_the_previous_subject(searcher: Searcher) 
     assert not reply.abstained and reply.short_answer == "张宝"
 
 
+def test_that_x_is_never_answered_with_the_previous_subjects_figure(searcher: Searcher) -> None:
+    first = answer(searcher, "伯西热克派出所组建了几支志愿者队伍？")
+    ids = tuple(c.article_id for c in first.citations)
+    history = [Turn(first.question, first.answer, first.short_answer, first.standalone_question, ids)]
+    assert first.short_answer == "6支"
+    reply = answer(searcher, "那乌什县公安局呢？", history=history)
+    assert reply.standalone_question == "乌什县公安局组建了几支志愿者队伍？"
+    assert reply.abstained or "乌什县公安局" in reply.answer
+    assert rewrite("那乌什县公安局呢？", history).subject == "乌什县公安局"
+
+
 def test_single_questions_answer_exactly_as_without_history(searcher: Searcher) -> None:
     alone = answer(searcher, "福海县司法局党组书记是谁？")
     after_other = answer(searcher, "福海县司法局党组书记是谁？", history=[Turn("自治区检察院检察长是谁？", LEAD, "高继明")])
