@@ -804,6 +804,8 @@ def _aligned_span(text: str, form: QuestionForm) -> str | None:
         rest = _PAREN_LEAD.sub("", rest)
         if copula and not _COPULA.match(rest):
             return None  # 什么是棱柱: 棱柱便称为 does not say what it is
+        if form.kind == "place" and rest[:1] in "，,；;。":
+            return None  # 来到山西应用科技学院，调研……: the clause has ended, what follows is not where the question word stands
         rest = _LEADING_FILLER.sub("", rest)
         stop = _CLAUSE_BREAK.search(rest)
         phrase = rest[: stop.start()] if stop else rest

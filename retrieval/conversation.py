@@ -21,7 +21,15 @@ from retrieval.tokens import normalize
 MAX_TURNS = 10
 
 _PERSON_PRONOUN = re.compile(r"他们|她们|他|她|此人|该人|这位|那位|对方")
-_THING_PRONOUN = re.compile(r"它们|它|该|此|其|这个|那个|这家|那家|这项|那项|这次|此次|上述|这些|那些|这里|那里|当地")
+_THING_PRONOUN = re.compile(
+    r"它们|它|该|此|其|这个|那个|这家|那家|这项|那项|这次|此次|上述|这些|那些|这里|那里|当地"
+    r"|[这那](?:所|座|条|部|本|场|种|款|只)"
+)
+# A common noun right after a demonstrative (那所学校, 这座城市): the name it stands for replaces both.
+_COMMON_NOUN = re.compile(
+    r"学校|大学|学院|医院|公司|企业|机构|单位|部门|城市|地方|国家|工程|项目|活动|会议|论坛|政策|文件|节目|电影|书|法律|条例"
+    r"|平台|中心|地区|省|市|县|村|桥|路|铁路|公路|线路|卫星|飞船|火箭|展会|比赛|赛事"
+)
 _ELLIPSIS_THAT = re.compile(r"^(?:那|那么|那个)?(?P<x>.{1,20}?)(?:呢|的呢)[?？。!！]*$")
 _BARE_FOLLOW_UP = re.compile(
     r"^(?:还有呢|还有吗|然后呢|后来呢|为什么|为啥|为何|怎么回事|具体说说|具体呢|详细说说|展开说说|说详细点)[?？。!！]*$"
@@ -166,6 +174,8 @@ def _substitute(q: str, start: int, end: int, referent: str) -> str:
     """`q` with the pronoun at [start, end) replaced by `referent` (该所 → 伯西热克派出所, not …派出所所)."""
     if end < len(q) and referent.endswith(q[end]):
         end += 1
+    elif common := _COMMON_NOUN.match(q, end):
+        end = common.end()  # 那所学校 → 山西应用科技学院, not 山西应用科技学院学校
     return q[:start] + referent + q[end:]
 
 

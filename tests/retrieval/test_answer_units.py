@@ -464,3 +464,9 @@ def test_the_title_after_and_belongs_to_the_next_person() -> None:
     assert _typed_candidate(text, find_mentions(text), analyse_question("美方牵头人是谁"), weights, 6.0)[0] == "贝森特"
     weights = {"中方": 3.0, "牵头人": 3.0}
     assert _typed_candidate(text, find_mentions(text), analyse_question("中方牵头人是谁"), weights, 6.0)[0] == "何立峰"
+
+
+def test_where_is_not_answered_by_the_next_clause() -> None:
+    form = analyse_question("山西应用科技学院在哪")
+    assert _aligned_span("丁薛祥来到山西应用科技学院，调研民办高校发展情况。", form) is None
+    assert _aligned_span("山西应用科技学院在太原市晋源区。", form) == "太原市晋源区"

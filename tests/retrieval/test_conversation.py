@@ -76,3 +76,8 @@ def test_single_questions_answer_exactly_as_without_history(searcher: Searcher) 
     after_other = answer(searcher, "福海县司法局党组书记是谁？", history=[Turn("自治区检察院检察长是谁？", LEAD, "高继明")])
     assert (after_other.answer, after_other.short_answer) == (alone.answer, alone.short_answer)
     assert after_other.standalone_question == after_other.question
+
+
+def test_that_school_takes_the_name_and_drops_the_common_noun() -> None:
+    history = [Turn("丁薛祥去了哪所民办高校？", "丁薛祥来到山西应用科技学院。[1]", "山西应用科技学院")]
+    assert rewrite("那所学校在哪？", history).question == "山西应用科技学院在哪？"
