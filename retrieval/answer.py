@@ -49,6 +49,8 @@ ABSTAIN_OTHER_LANGUAGE = (
 CONFIDENCE_BIAS = -56.610
 CONFIDENCE_WEIGHTS = {"coverage": 6.595, "tie": 1.143, "dense": 57.523, "open": 0.784}
 MIN_CONFIDENCE = 0.35
+STRONG_TIE = 0.5  # with STRONG_COVERAGE: typed evidence that answers whatever the confidence model says
+STRONG_COVERAGE = 0.5
 # A follower unit must cover at least this share of the question's term weight.
 MIN_COVERAGE = 0.45
 # A further unit joins the answer only when it scores nearly as well as the best one and answers the question too.
@@ -690,7 +692,8 @@ def _titles(text: str, positions: list[tuple[int, int, str]]) -> list[Mention]:
     for s, e, term in positions:
         if len(term) < 2:
             continue
-        before = _TITLE_PREFIX.sub("", _TITLE_BREAK.split(text[max(0, s - 40) : s])[-1], count=1)
+        # Before the name, 、 parts it from another person's title and name (院长迪里夏提·沙依木、自治区检察院检察长高继明).
+        before = _TITLE_PREFIX.sub("", _TITLE_BREAK.split(text[max(0, s - 40) : s])[-1].split("、")[-1], count=1)
         if len(before) >= 2 and _TITLE_END.search(before):
             found.append(Mention(s - len(before), s, "thing"))
         if term[-1].isdigit() and text[e : e + 1] in ("年", "月", "日", "号"):
@@ -1142,7 +1145,16 @@ def answer(
         evidence["confidence"] = confidence(evidence)
         # A typed question is answered only from a unit holding a candidate of its kind near the question's words:
         # a passage that merely mentions its subject (最高人民法院, without who heads it) is no answer.
-        if best is not None and not missing and evidence["confidence"] >= MIN_CONFIDENCE:
+        # A typed candidate tied closely in a unit that covers the question and writes all its names answers even when
+        # the passage's cosine is low (short questions over a news digest): dense similarity is not the only evidence.
+        strong = (
+            form.kind is not None
+            and best is not None
+            and best.tie >= STRONG_TIE
+            and best.coverage >= STRONG_COVERAGE
+            and all(name in normalize(best.text) for name in form.names)
+        )
+        if best is not None and not missing and (evidence["confidence"] >= MIN_CONFIDENCE or strong):
             chosen = _followers(best, ranked, form)
         elif window is not None and when.window is not None:
             # 去年村民人均可支配收入: an article of this year writes 去年, too vague to place it in last year's window when

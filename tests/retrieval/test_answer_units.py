@@ -470,3 +470,18 @@ def test_where_is_not_answered_by_the_next_clause() -> None:
     form = analyse_question("山西应用科技学院在哪")
     assert _aligned_span("丁薛祥来到山西应用科技学院，调研民办高校发展情况。", form) is None
     assert _aligned_span("山西应用科技学院在太原市晋源区。", form) == "太原市晋源区"
+
+
+def test_close_typed_evidence_answers_whatever_the_confidence_model_says(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("retrieval.answer.MIN_CONFIDENCE", 0.999)  # as if every passage's cosine were low
+    reply = answer(searcher, "伯西热克派出所组建了几支志愿者队伍？")
+    assert not reply.abstained and reply.short_answer == "6支"
+    assert reply.evidence["confidence"] < 0.999
+    assert answer(searcher, "最高人民检察院检察长是谁？").abstained  # a name the unit does not write: still refused
+    assert answer(searcher, "高继明认为两院应该怎样加强协作？").abstained  # an open question has no typed evidence
+
+
+def test_a_title_before_a_name_stops_at_the_previous_persons_name(searcher: Searcher) -> None:
+    assert answer(searcher, "高继明是什么职务").short_answer == "自治区检察院检察长"
