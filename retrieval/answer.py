@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.chunks import split_sentences
-from retrieval.conversation import Rewrite, Turn, rewrite
+from retrieval.conversation import Rewrite, Turn, leans_on_context, rewrite
 from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import ERA, Mention, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
@@ -537,6 +537,7 @@ def _typed_candidate(
     asked_time: str = "",
     dated: bool = False,
     implied: dict[str, float] | None = None,
+    window: tuple[date, date] | None = None,
 ) -> tuple[str | None, float, Mention | None]:
     """The mention of an accepted kind closest to the question's words in `text` (the asked kind preferred), its
     proximity, and the mention itself. In a `dated` corpus, with the unit's resolved `dates`, only a candidate of the
@@ -614,6 +615,8 @@ def _typed_candidate(
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
         if m.kind == "person" and _DOCTRINE.match(text, m.end):
             return False  # 习近平生态文明思想, 以习近平同志为核心的党中央: a name inside another name, not a person acting
+        if window and m.kind == "quantity" and not _of_window(text, m, dates, window):
+            return False  # 2020年的收入: 去年〔2024年〕……收入4.12万元 is another year's figure, 比2020年增长近1万元 a change
         if m.kind == "quantity" and form.measure:
             fit[m] = _unit_fits(span, form.measure)
             if fit[m] is False:
@@ -676,6 +679,19 @@ def _own_positions(
     if following is None:
         return positions
     return [p for p in positions if not (m.end < p[0] and p[1] <= following)]
+
+
+def _of_window(text: str, m: Mention, dates: Sequence[DateSpan], window: tuple[date, date]) -> bool:
+    """False when the quantity `m` belongs to a time outside the question's `window`: the date nearest before it in its
+    sentence lies outside, or is the base of a comparison (比2020年增长近1万元); True when no date says otherwise."""
+    sentence_start = max((b.end() for b in _SENTENCE_BREAK.finditer(text, 0, m.start)), default=0)
+    before = [d for d in dates if sentence_start <= d.start and d.end <= m.start and not d.approximate]
+    if not before:
+        return True
+    nearest = max(before, key=lambda d: d.end)
+    if re.search(r"(?:比|较|相比|同比|与)$", text[max(0, nearest.start - 2) : nearest.start]):
+        return False
+    return nearest.first <= window[1] and nearest.last >= window[0]
 
 
 def _named(text: str, m: Mention) -> bool:
@@ -880,6 +896,7 @@ def _candidates(
     total: float,
     qgrams: set[str],
     asked_time: str = "",
+    window: tuple[date, date] | None = None,
 ) -> list[_Unit]:
     found: list[_Unit] = []
     seen: set[str] = set()
@@ -907,7 +924,7 @@ def _candidates(
             for n, first in firsts.items():  # 第一次 written 首次: its words are found
                 if first in text or first in title:
                     credit.update({t: weights[t] for t in weights if t in n})
-            short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated, credit)
+            short, tie, at = _typed_candidate(text, mentions, form, weights, total, dates, asked_time, dated, credit, window)
             if head in weights and tie >= MIN_TIE:  # 什么职务: a title found is the 职务 the text need not name
                 credit[head] = weights[head]
             coverage = _coverage(text, weights, total, credit)
@@ -1131,7 +1148,8 @@ def answer(
 
     chosen: list[_Unit] = []
     if form.chinese:
-        ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query), when.expression)
+        asked_window = window if when.window is not None else None  # the question's own time, not a date filter
+        ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query), when.expression, asked_window)
         if rewritten.subject:  # 江苏……多少入境游客？→ 新疆呢？: 江苏's figure is no answer about 新疆
             subject = normalize(rewritten.subject)
             ranked = [u for u in ranked if subject in normalize(f"{u.hit.title} {u.text}")]
@@ -1153,6 +1171,7 @@ def answer(
             and best.tie >= STRONG_TIE
             and best.coverage >= STRONG_COVERAGE
             and all(name in normalize(best.text) for name in form.names)
+            and not leans_on_context(rewritten.question)  # 该所所长叫什么名字, asked first: whose 所 is a guess
         )
         if best is not None and not missing and (evidence["confidence"] >= MIN_CONFIDENCE or strong):
             chosen = _followers(best, ranked, form)
@@ -1162,7 +1181,9 @@ def answer(
             wide = searcher.search(when.question, k=n, mode="hybrid", filters=filters, dense_query=rewritten.question)
             inside = [
                 u
-                for u in _candidates(searcher, wide.hits, form, weights, total, bigrams(wide.query), when.expression)
+                for u in _candidates(
+                    searcher, wide.hits, form, weights, total, bigrams(wide.query), when.expression, asked_window
+                )
                 if any(_dates_inside(u.text, d, window) for d in u.dates)
             ]
             best, missing = _best(inside, form)

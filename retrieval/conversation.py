@@ -217,6 +217,12 @@ def standalone_history(history: Sequence[Turn]) -> list[Turn]:
     return done
 
 
+def leans_on_context(question: str) -> bool:
+    """True when `question` points at something said before (他, 该所, 这座城市): alone, it does not say whom it asks about."""
+    q = normalize(question)
+    return bool(_PERSON_PRONOUN.search(q) or _THING_PRONOUN.search(q))
+
+
 def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
     """The standalone form of `question` given the earlier turns (oldest first)."""
     q = question.strip()

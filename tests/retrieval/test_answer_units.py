@@ -1,6 +1,8 @@
 """Answer units, question typing, short answers and typed abstention: rules on small texts, and the real analyser,
 encoder and index on the seed corpus."""
 
+from datetime import date
+
 import pytest
 
 from retrieval.answer import (
@@ -20,6 +22,7 @@ from retrieval.answer import (
     _unit_spans,
     answer,
 )
+from retrieval.dates import resolve_dates
 from retrieval.entities import find_mentions, pattern_mentions
 from retrieval.evaluate import short_scores
 from retrieval.questions import analyse_question
@@ -485,3 +488,16 @@ def test_close_typed_evidence_answers_whatever_the_confidence_model_says(
 
 def test_a_title_before_a_name_stops_at_the_previous_persons_name(searcher: Searcher) -> None:
     assert answer(searcher, "高继明是什么职务").short_answer == "自治区检察院检察长"
+
+
+def test_a_figure_of_another_year_does_not_answer_a_question_about_a_year() -> None:
+    text = "去年，村民人均可支配收入4.12万元，比2020年增长了近1万元。"
+    dates = resolve_dates(text, "2025-06-30")
+    form = analyse_question("嘎拉村2020年村民人均可支配收入是多少")
+    weights = {"嘎拉村": 3.0, "村民": 1.0, "人均": 1.0, "可支配": 2.0, "收入": 1.0}
+    mentions = find_mentions(text) + pattern_mentions(text)
+    in_2020 = (date(2020, 1, 1), date(2020, 12, 31))
+    args = (text, mentions, form, weights, 8.0, dates, "2020年", True, None)
+    assert _typed_candidate(*args, window=in_2020)[0] is None  # 4.12万元 is 2024's, 近1万元 a change since 2020
+    in_2024 = (date(2024, 1, 1), date(2024, 12, 31))
+    assert _typed_candidate(*args, window=in_2024)[0] == "4.12万元"
