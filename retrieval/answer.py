@@ -1149,7 +1149,8 @@ def answer(
     chosen: list[_Unit] = []
     if form.chinese:
         asked_window = window if when.window is not None else None  # the question's own time, not a date filter
-        ranked = _candidates(searcher, result.hits, form, weights, total, bigrams(result.query), when.expression, asked_window)
+        read = result.hits + ([result.lexical_best] if result.lexical_best else [])
+        ranked = _candidates(searcher, read, form, weights, total, bigrams(result.query), when.expression, asked_window)
         if rewritten.subject:  # 江苏……多少入境游客？→ 新疆呢？: 江苏's figure is no answer about 新疆
             subject = normalize(rewritten.subject)
             ranked = [u for u in ranked if subject in normalize(f"{u.hit.title} {u.text}")]

@@ -99,6 +99,9 @@ class SearchResult:
     timings_ms: dict[str, float]
     #: normalised content terms of the query (reused by the answer stage)
     terms: list[str]
+    #: hybrid mode: BM25's best passage when fusion left it out of `hits` (a rare name the question shares with one
+    #: passage that dense search ranks low); the answer stage reads it too, the ranking does not show it
+    lexical_best: Hit | None = None
 
 
 def _zscores(values: np.ndarray) -> np.ndarray:
@@ -260,9 +263,12 @@ class Searcher:
             scores = fuse_scores(dense, lex, query=query)
         order = np.argsort(-scores, kind="stable")[:k]
         hits = [self._hit(rank, int(rows[i]), float(scores[i]), float(dense[i])) for rank, i in enumerate(order, start=1)]
+        lexical_best = None
+        if mode == "hybrid" and lex.any() and (best := int(np.argmax(lex))) not in order:
+            lexical_best = self._hit(k + 1, int(rows[best]), float(scores[best]), float(dense[best]))
         t3 = time.perf_counter()
         timings = {"encode": (t2 - t1) * 1000, "search": ((t1 - t0) + (t3 - t2)) * 1000}
-        return SearchResult(query, mode, hits, timings, terms)
+        return SearchResult(query, mode, hits, timings, terms, lexical_best)
 
     def candidates(
         self, query: str, qvec: np.ndarray, n: int, mask: np.ndarray | None

@@ -106,3 +106,15 @@ def test_one_openmp_thread_is_scoped_to_the_search() -> None:
     with one_openmp_thread():
         assert faiss.omp_get_max_threads() == 1
     assert faiss.omp_get_max_threads() == before
+
+
+@pytest.mark.parametrize("query", ["一规划两纲要", "交流会商会", "老娘舅", "甘巴"])
+def test_bm25s_best_passage_is_kept_for_the_answer_stage_when_fusion_drops_it(searcher: Searcher, query: str) -> None:
+    hybrid = searcher.search(query, k=1)
+    lexical = searcher.search(query, k=1, mode="bm25").hits
+    if not lexical or hybrid.hits[0].chunk_id == lexical[0].chunk_id:
+        assert hybrid.lexical_best is None  # nothing was left out (甘巴 is in no passage)
+    else:
+        assert hybrid.lexical_best is not None and hybrid.lexical_best.chunk_id == lexical[0].chunk_id
+        assert hybrid.lexical_best.rank == 2  # after the k hits; the public ranking does not show it
+    assert "lexical_best" not in hybrid.hits[0].to_dict()
