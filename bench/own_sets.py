@@ -50,10 +50,11 @@ def write_halves(
     docs: list[dict[str, str]],
     questions: list[dict[str, Any]],
     answered_by: Callable[[dict[str, Any]], list[str]],
+    halves: tuple[str, ...] = ("tune", "holdout"),
 ) -> None:
-    """Write `name`-tune and `name`-holdout BEIR folders: the same corpus, each half's questions, and qrels from
-    `answered_by` (the articles that answer a question; none: it is unanswerable)."""
-    for half in ("tune", "holdout"):
+    """Write `name`-tune and `name`-holdout BEIR folders (or only those of `halves`): the same corpus, each half's
+    questions, and qrels from `answered_by` (the articles that answer a question; none: it is unanswerable)."""
+    for half in halves:
         folder = out_root / f"{name}-{half}"
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
@@ -85,15 +86,17 @@ def build_halves(
     corpus_of: Callable[[Path], list[dict[str, str]]],
     answered_by: Callable[[dict[str, Any]], list[str]],
     argv: list[str],
+    halves: tuple[str, ...] = ("tune", "holdout"),
 ) -> None:
     """Build the `name` sets from the command line ([NEWS.jsonl.gz] [OUT_DIR]): the corpus, the questions checked
     against it (each of a question's articles is in the corpus, and each gold string is in one of them unless it is a
-    date written in full, which the article may say as 昨天 or 12月14日), then the two halves."""
+    date written in full, which the article may say as 昨天 or 12月14日), then the two halves (or only `halves`)."""
     news = Path(argv[0]) if argv else DEFAULT_NEWS
     out_root = Path(argv[1]) if len(argv) > 1 else ROOT / "build" / "eval"
     docs = corpus_of(news)
     texts = {d["_id"]: d["text"] for d in docs}
-    questions = [json.loads(line) for line in questions_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = questions_path.read_text(encoding="utf-8").splitlines()
+    questions = [q for q in (json.loads(line) for line in lines if line.strip()) if q["half"] in halves]
     for q in questions:
         articles = answered_by(q)
         missing = [a for a in articles if a not in texts]
@@ -102,7 +105,7 @@ def build_halves(
         for gold in q["answers"]:
             if not FULL_DATE.match(gold) and not any(gold in texts[a] for a in articles):
                 raise SystemExit(f"{q['id']}: gold answer {gold!r} is in none of its articles")
-    write_halves(out_root, name, docs, questions, answered_by)
+    write_halves(out_root, name, docs, questions, answered_by, halves)
 
 
 def main() -> None:
