@@ -22,7 +22,7 @@ import numpy as np
 
 from retrieval.chunks import split_sentences
 from retrieval.conversation import Rewrite, Turn, leans_on_context, rewrite
-from retrieval.dates import DateSpan, QuestionTime, annotate, label, question_time
+from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import ERA, Mention, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
@@ -128,7 +128,6 @@ _DOCTRINE = re.compile(
     r"(?:新时代中国特色社会主义|生态文明|法治|外交|强军|经济|文化)?(?:思想|理论)|同志为核心"
     r"|(?:总书记|主席)?(?:关于[^，,。；;]{0,30}的)?重要(?:指示|讲话|论述|批示|回信|贺信)(?:精神)?"
 )
-_ORG_WORD = re.compile(r"机构|组织|会|公司|集团|银行|大学|学院|研究|中心|医院|院|政府|局|署|部|厅|联盟|办公室|实验室")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -136,7 +135,7 @@ _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
 _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
 _LATIN_BEFORE = re.compile(r"(?<![A-Za-z0-9.&'\-])(?:[A-Za-z][A-Za-z0-9.&'\-]* )+$")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")  # 06-26FGO is a date before a name, not a range
-_RANGE_JOINER = re.compile(r"\s*(?:-|－|~|～|—|–|至|到)\s*")
+_RANGE_JOINER = re.compile(r"\s*(?:" + "|".join(map(re.escape, RANGE_WORDS)) + r")\s*")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?、\n（(）)]")
 _OPEN_QUOTES = "“「『"
 _CLOSE_QUOTES = "”」』"
@@ -447,7 +446,7 @@ def _joined(text: str, mentions: list[Mention], m: Mention) -> Mention:
     same = [o for o in mentions if o.kind == m.kind]
     start, end = m.start, m.end
     if m.kind == "person":
-        while text[end : end + 1] in _NAME_DOTS + "-－" and text[end : end + 1]:
+        while end < len(text) and text[end] in _NAME_DOTS + "-－":
             tagged = next((o.end for o in same if o.start == end + 1), None)
             part = tagged or (_name_part(text, end + 1) if text[end] in _NAME_DOTS else end + 1)
             if part <= end + 1:
@@ -551,7 +550,7 @@ def _typed_candidate(
     levels = form.accepts == ("place",)  # 哪个省, 哪个城市, 哪国: an administrative level is asked
     if "place" in form.accepts:
         mentions = mentions + _admin_parts(text, mentions, positions, levels=levels)
-    if form.kind == "org" and _ORG_WORD.search(text):  # 哪个机构: a body LAC did not tag (国际原子能机构)
+    if form.kind == "org":  # 哪个机构: a body LAC did not tag (国际原子能机构)
         mentions = mentions + org_phrases(text)
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
@@ -1166,12 +1165,13 @@ def answer(
         # a passage that merely mentions its subject (最高人民法院, without who heads it) is no answer.
         # A typed candidate tied closely in a unit that covers the question and writes all its names answers even when
         # the passage's cosine is low (short questions over a news digest): dense similarity is not the only evidence.
+        best_text = normalize(best.text) if best else ""
         strong = (
             form.kind is not None
             and best is not None
             and best.tie >= STRONG_TIE
             and best.coverage >= STRONG_COVERAGE
-            and all(name in normalize(best.text) for name in form.names)
+            and all(name in best_text for name in form.names)
             and not leans_on_context(rewritten.question)  # 该所所长叫什么名字, asked first: whose 所 is a guess
         )
         if best is not None and not missing and (evidence["confidence"] >= MIN_CONFIDENCE or strong):

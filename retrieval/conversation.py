@@ -8,15 +8,12 @@ so a change of topic is never dragged back. The words put in come from the previ
 """
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import jieba.posseg
-
 from retrieval.dates import time_expression
 from retrieval.questions import analyse_question, is_role
-from retrieval.tokens import normalize
+from retrieval.tokens import normalize, tagged_words
 
 MAX_TURNS = 10
 
@@ -38,7 +35,6 @@ _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
 # Words jieba tags as names that name nothing in particular.
 _GENERIC = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地"})
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -94,8 +90,7 @@ def _whole_names(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _names(text: str) -> list[str]:
-    with _lock:  # jieba's lazy initialisation is not thread-safe
-        words = _whole_names([(w.word, w.flag) for w in jieba.posseg.cut(normalize(text))])
+    words = _whole_names(list(tagged_words(normalize(text))))
     return list(dict.fromkeys(w for w, tag in words if tag in _NAME_TAGS and len(w) >= 2))
 
 
@@ -103,8 +98,7 @@ def _subjectless(q: str) -> bool:
     """A short question with no subject of its own: "在哪个城市？", "同比增长多少？", "还会见了谁？"."""
     if len(q) > 12 or [n for n in _names(q) if n not in _GENERIC]:
         return False
-    with _lock:
-        words = [(w.word, w.flag) for w in jieba.posseg.cut(normalize(q))]
+    words = tagged_words(normalize(q))
     first_word, first_tag = words[0] if words else ("", "")
     return first_tag[:1] in ("v", "d", "p", "r", "c") or first_word in ("同比", "环比", "比", "共", "一共", "总共")
 
@@ -134,16 +128,14 @@ def _referent(turn: Turn, person: bool) -> str | None:
 
 
 def _is_person(name: str, text: str) -> bool:
-    with _lock:
-        words = _whole_names([(w.word, w.flag) for w in jieba.posseg.cut(normalize(text))])
+    words = _whole_names(list(tagged_words(normalize(text))))
     return any(tag == "nr" and word == name for word, tag in words)
 
 
 def _counterpart(asked: str, x: str) -> str | None:
     """The word of the previous question that `x` replaces: a name of it, preferably one ending like `x` (那检察院呢 →
     高院, 那神舟十七号呢 → 神舟十六号)."""
-    with _lock:
-        words = [(w.word, w.flag) for w in jieba.posseg.cut(asked)]
+    words = tagged_words(asked)
     same_end = [w for w, _ in words if len(w) >= 2 and w[-1] == x[-1] and w != x]
     if same_end:
         return same_end[0]
@@ -192,8 +184,7 @@ def _short_from_text(question: str, answer: str) -> str | None:
     if not tags or not answer:
         return None
     text = _MARKER.sub("", answer)
-    with _lock:
-        words = _whole_names([(w.word, w.flag) for w in jieba.posseg.cut(text)])
+    words = _whole_names(list(tagged_words(text)))
     anchor = form.before.rstrip("是的叫 ")[-2:]
     position = text.find(anchor) if anchor else -1
     offset = 0

@@ -224,7 +224,8 @@ def _parse_iso(value: str | None) -> date | None:
         return None
 
 
-_RANGE_WORDS = ("至", "到", "-", "－", "—", "–", "~", "～")
+#: what joins the two ends of a range (6月24日至25日, 150-300)
+RANGE_WORDS = ("至", "到", "-", "－", "—", "–", "~", "～")
 
 
 def annotate(text: str, spans: Sequence[DateSpan]) -> str:
@@ -238,7 +239,7 @@ def annotate(text: str, spans: Sequence[DateSpan]) -> str:
         following = ordered[i + 1] if i + 1 < len(ordered) else None
         if following and following.start - span.end <= 2 and (following.first, following.last) == (span.first, span.last):
             continue  # 昨天（4月25日）: said once, after the second
-        if following and text[span.end : following.start] in _RANGE_WORDS and following.first >= span.first:
+        if following and text[span.end : following.start] in RANGE_WORDS and following.first >= span.first:
             opened = opened or span  # 6月24日至25日: said once, after the range, which stays whole
             continue
         # Each end in full (2023年11月8日至2023年11月10日): a reader looking for either day finds it.
