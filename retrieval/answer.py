@@ -383,12 +383,18 @@ def _as_first(number: str) -> str:
     return f"首{first.group(1)}" if first else number
 
 
+def _written(number: str) -> set[str]:
+    """The ways a text may write the question's `number`: 第一次 as 首次, a day's 5号 as 5日."""
+    day = re.fullmatch(r"(\d{1,2}|[一二三四五六七八九十]{1,3})号", number)
+    return {number, _as_first(number)} | ({f"{day.group(1)}日"} if day else set())
+
+
 def _names_numbers(text: str, form: QuestionForm) -> bool:
     """True when `text` has every number that pins the question's subject down (第136届 is not 第135届)."""
     if not form.numbers:
         return True
     digits = _arabic(text)
-    if not all(n in text or _arabic(n) in digits or _as_first(n) in text for n in form.numbers):
+    if not all(any(v in text or _arabic(v) in digits for v in _written(n)) for n in form.numbers):
         return False
     # 第十五届 names an edition of what follows it: 第十五届全国运动会 is not 第十五届北京国际电影节.
     return all(_ordinal_names_subject(text, n, form) for n in form.numbers if n.startswith("第") and n.endswith("届"))
@@ -887,6 +893,13 @@ def _units_of_hit(searcher: Searcher, hit: Hit) -> list[tuple[str, str, list[Men
     return out
 
 
+def _lead(searcher: Searcher, hit: Hit) -> str:
+    """The first unit of `hit`'s article: the news lead, which names the meeting, edition or day the article is about."""
+    article = searcher.index.articles.get(hit.article_id)
+    units = article_units(article.text) if article is not None else ()
+    return article.text[units[0][0] : units[0][1]] if article is not None and units else ""
+
+
 def _candidates(
     searcher: Searcher,
     hits: list[Hit],
@@ -908,12 +921,13 @@ def _candidates(
         # Terms the title already settles (the event, the person) count in each of its units, a little less.
         title = normalize(hit.title)
         title_credit = {t: TITLE_CREDIT * w for t, w in weights.items() if t in title}
+        lead = _lead(searcher, hit) if form.numbers else ""
         for text, context, mentions, dates in _units_of_hit(searcher, hit):
             key = normalize(text)
             if key in seen or len(key) < 4 or _is_bare_attribution(text):
                 continue
             seen.add(key)
-            if not _names_numbers(normalize(f"{hit.title} {context} {text}"), form):
+            if not _names_numbers(normalize(f"{hit.title} {lead} {context} {text}"), form):
                 continue  # about another edition, launch or year than the one asked
             norm_context = normalize(context)
             credit = dict(title_credit)

@@ -162,7 +162,7 @@ _ROLE_WORD = re.compile(
     r"外长|大使|航天员))$"
 )
 # A number with its unit in the question (第136届, 十九号, 2025年) names one edition, launch or year among many.
-_NUMBER = re.compile(r"第?(?:\d+|[一二三四五六七八九十百零两]+)(?:届|号|期|次|批|轮|年|月|日|号线|周年)")
+_NUMBER = re.compile(r"第?(?:\d+|[一二三四五六七八九十百零两]+)(?:届|号|期(?!间)|次|批|轮|年|月|日|号线|周年)")
 _ACCEPTS = {
     "person": ("person", "org"),
     "place": ("place", "org"),

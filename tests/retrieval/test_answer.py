@@ -87,3 +87,10 @@ def test_each_sentence_ends_with_its_marker(searcher: Searcher) -> None:
 def test_k_bounds_the_passages_used(searcher: Searcher, k: int) -> None:
     reply = answer(searcher, "自治区高院院长是谁？", k=k)
     assert len(reply.citations) <= k and not reply.abstained
+
+
+def test_a_number_the_articles_lead_names_pins_down_its_later_sentences(searcher: Searcher) -> None:
+    # 12月14日 is written in the lead only; the seven aspects are two paragraphs further on.
+    for question in ("12月14号两院会商形成了几个方面的会商事项？", "12月14日两院会商形成了几个方面的会商事项？"):
+        reply = answer(searcher, question)
+        assert not reply.abstained and reply.short_answer == "7个方面", (question, reply.answer)

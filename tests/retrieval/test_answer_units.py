@@ -501,3 +501,14 @@ def test_a_figure_of_another_year_does_not_answer_a_question_about_a_year() -> N
     assert _typed_candidate(*args, window=in_2020)[0] is None  # 4.12万元 is 2024's, 近1万元 a change since 2020
     in_2024 = (date(2024, 1, 1), date(2024, 12, 31))
     assert _typed_candidate(*args, window=in_2024)[0] == "4.12万元"
+
+
+def test_a_day_asked_with_hao_is_the_day_the_text_writes_with_ri() -> None:
+    form = analyse_question("丁薛祥5号下午去了哪个代表团")
+    assert form.numbers == ("5号",)
+    assert _names_numbers("丁薛祥5日下午来到他所在的辽宁代表团。", form)
+    assert not _names_numbers("丁薛祥6日下午来到他所在的辽宁代表团。", form)
+
+
+def test_a_plan_period_is_no_number_to_match() -> None:
+    assert analyse_question("十五五期间单位GDP二氧化碳排放要累计降多少").numbers == ()
