@@ -502,7 +502,7 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
         noun = _head_noun(form)
         following = text[span.end : span.end + 8]
         k = following.find(noun) if noun else -1
-        if noun and 0 <= k <= 1:
+        if noun and 0 <= k <= 1 and _ends_phrase(noun, form):
             return text[span.start : span.end + k + len(noun)].strip()
     if span.kind == "person" and span.end not in (edges := word_edges(text)):
         tail = text[span.end : min((e for e in edges if e > span.end), default=span.end)]
@@ -846,6 +846,14 @@ def _aligned_span(text: str, form: QuestionForm) -> str | None:
 
 
 @lru_cache(maxsize=4096)  # asked for every unit of every passage: one segmentation per question form
+def _ends_phrase(noun: str, form: QuestionForm) -> bool:
+    """True when `noun` (the head noun) ends what the question counts: 几个方面的 and 几个方面 end there, 几个重点提案选题
+    goes on, and 76个重点 would cut the phrase (the count alone answers)."""
+    after = form.after.lstrip().lstrip("个项名位种家所条件次")
+    rest = after[len(noun) :] if after.startswith(noun) else ""
+    return not _CJK_RUN.match(rest[:1]) or rest[0] in "的了呢啊呀吗是有"
+
+
 def _head_noun(form: QuestionForm) -> str | None:
     """The noun right after the question word (什么文件 → 文件), or None."""
     if form.wh_start < 0:

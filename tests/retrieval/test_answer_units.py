@@ -512,3 +512,13 @@ def test_a_day_asked_with_hao_is_the_day_the_text_writes_with_ri() -> None:
 
 def test_a_plan_period_is_no_number_to_match() -> None:
     assert analyse_question("十五五期间单位GDP二氧化碳排放要累计降多少").numbers == ()
+
+
+def test_a_count_takes_the_counted_noun_only_where_the_question_ends_it() -> None:
+    text = "会议审议通过《重点提案选题和督办方式》，确定76个重点提案选题。"
+    weights = {"重点": 3.0, "提案": 3.0, "选题": 3.0, "确定": 1.0}
+    assert _typed_candidate(text, find_mentions(text), analyse_question("定了几个重点提案选题"), weights, 10.0)[0] == "76个"
+    text = "经双方充分研究沟通，形成7个方面12项会商事项。"
+    weights = {"形成": 2.0, "方面": 1.0, "会商": 3.0, "事项": 3.0}
+    form = analyse_question("形成了几个方面的会商事项")
+    assert _typed_candidate(text, find_mentions(text), form, weights, 9.0)[0] == "7个方面"
