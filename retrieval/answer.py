@@ -669,8 +669,29 @@ def _typed_candidate(
     tie = min(1.0, tie + closer[primary])
     if mention.kind != form.kind:
         tie *= SECONDARY_KIND
-    whole = _joined(text, mentions, _coordinated(text, mentions, mention))
+    whole = _respective(text, _joined(text, mentions, _coordinated(text, mentions, mention)), weights)
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _respective(text: str, whole: Mention, weights: dict[str, float]) -> Mention:
+    """From a list of values after 分别 (智能眼镜、擦窗机器人网上零售额分别增长183.5%和130.8%), the one that belongs to the
+    item the question names (擦窗机器人 → 130.8%); the whole list when the items and values do not pair up or the question's
+    words are found in more than one item."""
+    lead = text[max(0, whole.start - 8) : whole.start]
+    at = lead.rfind("分别")
+    values = [v for v in re.finditer(r"[^、和及与]+", text[whole.start : whole.end])]
+    if at < 0 or len(values) < 2:
+        return whole
+    said = whole.start - len(lead) + at
+    clause = text[max(text.rfind(c, 0, said) for c in "，,。；;：:\n") + 1 : said]
+    items = re.split(r"[、和及与]", clause)
+    if len(items) != len(values):
+        return whole
+    named = [i for i, item in enumerate(items) if any(t in normalize(item) for t in weights)]
+    if len(named) != 1:  # the words after the last item (网上零售额) are every item's: only one item may match
+        return whole
+    value = values[named[0]]
+    return Mention(whole.start + value.start(), whole.start + value.end(), whole.kind)
 
 
 def _own_positions(
@@ -1196,7 +1217,18 @@ def answer(
             and all(name in best_text for name in form.names)
             and not leans_on_context(rewritten.question)  # 该所所长叫什么名字, asked first: whose 所 is a guess
         )
-        if best is not None and not missing and (evidence["confidence"] >= MIN_CONFIDENCE or strong):
+        # A follow-up answered from the article the conversation is about (救出来多少人？ after the sinking) has its
+        # topic settled by the turn before: the cosine of the rewritten question, an ellipsis glued to its antecedent,
+        # is weak evidence there, and typed evidence covering the question suffices.
+        followed = (
+            form.kind is not None
+            and best is not None
+            and rewritten.rewritten
+            and best.hit.article_id in rewritten.prefer_articles
+            and best.tie >= MIN_TIE
+            and best.coverage >= STRONG_COVERAGE
+        )
+        if best is not None and not missing and (evidence["confidence"] >= MIN_CONFIDENCE or strong or followed):
             chosen = _followers(best, ranked, form)
         elif window is not None and when.window is not None:
             # 去年村民人均可支配收入: an article of this year writes 去年, too vague to place it in last year's window when

@@ -81,3 +81,12 @@ def test_single_questions_answer_exactly_as_without_history(searcher: Searcher) 
 def test_that_school_takes_the_name_and_drops_the_common_noun() -> None:
     history = [Turn("丁薛祥去了哪所民办高校？", "丁薛祥来到山西应用科技学院。[1]", "山西应用科技学院")]
     assert rewrite("那所学校在哪？", history).question == "山西应用科技学院在哪？"
+
+
+def test_a_follow_up_about_the_cited_article_needs_no_strong_cosine(searcher: Searcher) -> None:
+    first = answer(searcher, "塔依尔·米吉提获得了什么称号？")
+    ids = tuple(c.article_id for c in first.citations)
+    history = [Turn(first.question, first.answer, first.short_answer, first.standalone_question, ids)]
+    reply = answer(searcher, "他在哪个单位工作？", history=history)
+    assert reply.standalone_question == "塔依尔·米吉提在哪个单位工作？"
+    assert not reply.abstained and reply.short_answer == "乌什县公安局"
