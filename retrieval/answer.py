@@ -128,6 +128,8 @@ _DOCTRINE = re.compile(
     r"(?:新时代中国特色社会主义|生态文明|法治|外交|强军|经济|文化)?(?:思想|理论)|同志为核心"
     r"|(?:总书记|主席)?(?:关于[^，,。；;]{0,30}的)?重要(?:指示|讲话|论述|批示|回信|贺信)(?:精神)?"
 )
+# A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
+_ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -573,7 +575,7 @@ def _typed_candidate(
         accepted = [_with_unit(text, m, form.measure) if m.kind == "quantity" else m for m in accepted]
     best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
     closer = {True: 0.0, False: 0.0}
-    if form.role and form.role not in norm:
+    if form.role and not any(r in norm for r in (form.role, *_ROLE_WRITTEN.get(form.role, ()))):
         return None, 0.0, None  # 副院长是谁: a unit naming only the 院长 does not answer
     resolved = {(d.start, d.end) for d in dates if not d.approximate}
     if "time" in form.accepts:  # 昨天, 今年5月: dates once the article's day resolves them

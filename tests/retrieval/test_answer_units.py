@@ -522,3 +522,20 @@ def test_a_count_takes_the_counted_noun_only_where_the_question_ends_it() -> Non
     weights = {"形成": 2.0, "方面": 1.0, "会商": 3.0, "事项": 3.0}
     form = analyse_question("形成了几个方面的会商事项")
     assert _typed_candidate(text, find_mentions(text), form, weights, 9.0)[0] == "7个方面"
+
+
+def test_respectively_pairs_a_value_with_the_item_the_question_names() -> None:
+    text = "其中智能眼镜、擦窗机器人网上零售额分别增长183.5%和130.8%。"
+    mentions = find_mentions(text)
+    weights = {"擦窗机": 5.0, "器人": 3.0, "网上": 2.0, "涨": 1.0}
+    assert _typed_candidate(text, mentions, analyse_question("擦窗机器人网上卖得涨了多少"), weights, 11.0)[0] == "130.8%"
+    weights = {"智能": 3.0, "眼镜": 4.0, "网上": 2.0, "涨": 1.0}  # 网上 is in the words every item shares: no pairing
+    assert _typed_candidate(text, mentions, analyse_question("智能眼镜网上卖得涨了多少"), weights, 10.0)[0] == "183.5%和130.8%"
+
+
+def test_a_champion_is_who_won() -> None:
+    text = "在高山滑雪女子回转项目坐姿组比赛中，张雯静以1分27秒69的成绩夺冠。"
+    form = analyse_question("高山滑雪女子回转坐姿组冠军是谁")
+    assert form.role == "冠军"
+    weights = {"高山": 2.0, "滑雪": 2.0, "女子": 1.0, "回转": 3.0, "坐姿": 3.0, "冠军": 2.0}
+    assert _typed_candidate(text, find_mentions(text), form, weights, 13.0)[0] == "张雯静"
