@@ -1,11 +1,14 @@
-"""Write the probe sets as BEIR folders: build/eval/probe-tune and build/eval/probe-holdout.
+"""Write the probe sets as BEIR folders: build/eval/probe-tune, probe-tune2 and probe-holdout.
 
-Two probes of 40 questions each (eval/probes/questions.jsonl), written the way people type over random articles of
-two months of the news corpus that no other set uses: June 2025 (the tune half: defects it showed were mended) and
-March 2026 (the holdout half: written after those mends and never tuned on). Each has 30 answerable questions (4 in
-traditional script, 2 in English) and 10 the corpus cannot answer (5 near misses, 5 about things the month does not
-report). Each half's corpus is its own month's articles, assembled from ../shared/corpora/xwlb-news.jsonl.gz (the news
-text belongs to CCTV and is never committed). The March probe's 12 dialogues are eval/dialogues/probe-holdout.jsonl.
+Three probes of 40 questions each (eval/probes/questions.jsonl), written the way people type over random articles of
+three months of the news corpus that no other set uses, each after the mends of the one before:
+- June 2025 (`tune`): defects it showed were mended;
+- March 2026 (`tune2`): held out for one round of changes, then mended on too;
+- October 2025 (`holdout`): written after those mends and never tuned on.
+Each has 30 answerable questions (4 in traditional script, 2 in English) and 10 the corpus cannot answer (5 near
+misses, 5 about things the month does not report). Each half's corpus is its own month's articles, assembled from
+../shared/corpora/xwlb-news.jsonl.gz (the news text belongs to CCTV and is never committed). The March and October
+probes have 12 dialogues each: eval/dialogues/probe-tune2.jsonl and eval/dialogues/probe-holdout.jsonl.
 
 Each line of the questions file has the fields of the own sets' (bench/own_sets.py).
 
@@ -18,7 +21,7 @@ from bench.own_sets import ROOT, build_halves, news_rows
 
 QUESTIONS = ROOT / "eval" / "probes" / "questions.jsonl"
 #: each half over its own month: a question's 今年 and 去年 are read against that month's newest article
-MONTH_OF_HALF = {"tune": "2025-06", "holdout": "2026-03"}
+MONTH_OF_HALF = {"tune": "2025-06", "tune2": "2026-03", "holdout": "2025-10"}
 
 
 def main() -> None:

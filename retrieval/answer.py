@@ -634,7 +634,10 @@ def _typed_candidate(
             dated
             and m.kind == "time"
             and (
-                any(o.kind != "time" and o.start <= m.start and m.end <= o.end for o in mentions)
+                any(
+                    o.kind != "time" and o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+                    for o in mentions
+                )
                 or (re.fullmatch(r"[一二三四五六七八九十]+号", span) and text[m.start - 1 : m.start] != "月")
             )
         ):

@@ -539,3 +539,12 @@ def test_a_champion_is_who_won() -> None:
     assert form.role == "冠军"
     weights = {"高山": 2.0, "滑雪": 2.0, "女子": 1.0, "回转": 3.0, "坐姿": 3.0, "冠军": 2.0}
     assert _typed_candidate(text, find_mentions(text), form, weights, 13.0)[0] == "张雯静"
+
+
+def test_a_year_also_read_as_a_quantity_still_answers_when() -> None:
+    text = "到2030年，6G将在全球率先实现商用。"
+    mentions = find_mentions(text)
+    assert {(text[m.start : m.end], m.kind) for m in mentions} >= {("2030年", "time"), ("2030年", "quantity")}
+    weights = {"6g": 3.0, "全球": 2.0, "率先": 2.0, "商用": 3.0}
+    form = analyse_question("6G啥时候能在全球率先商用")
+    assert _typed_candidate(text, mentions, form, weights, 10.0, dated=True)[0] == "2030年"
