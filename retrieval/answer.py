@@ -130,6 +130,7 @@ _DOCTRINE = re.compile(
 )
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
+_VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)|有些|许多|很多|大量|少量|若干|多数|少数")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -618,6 +619,8 @@ def _typed_candidate(
             return False
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
+        if m.kind == "quantity" and _VAGUE.fullmatch(span):
+            return False  # 略酸一些, 一度下跌: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
         if m.kind == "person" and _DOCTRINE.match(text, m.end):

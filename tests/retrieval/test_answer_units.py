@@ -548,3 +548,9 @@ def test_a_year_also_read_as_a_quantity_still_answers_when() -> None:
     weights = {"6g": 3.0, "全球": 2.0, "率先": 2.0, "商用": 3.0}
     form = analyse_question("6G啥时候能在全球率先商用")
     assert _typed_candidate(text, mentions, form, weights, 10.0, dated=True)[0] == "2030年"
+
+
+def test_a_vague_amount_is_no_count() -> None:
+    text = "冬季的百香果略酸一些，一天建议吃三个。"
+    weights = {"百香果": 4.0, "一天": 1.0, "吃": 1.0}
+    assert _typed_candidate(text, find_mentions(text), analyse_question("百香果一天吃几个最好"), weights, 6.0)[0] == "三个"
