@@ -130,6 +130,7 @@ _DOCTRINE = re.compile(
 )
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
+_CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)|有些|许多|很多|大量|少量|若干|多数|少数")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
@@ -595,10 +596,13 @@ def _typed_candidate(
     event_word = _event_word(form, weights) if form.kind else None
 
     def fits(m: Mention) -> bool:
-        """True when the candidate has the grain the question asks for (only judged in a dated corpus)."""
+        """True when the candidate has the grain the question asks for (judged in a dated corpus; a clock time for
+        几点 in any corpus)."""
+        span = text[m.start : m.end]
+        if wants_clock and m.kind == "time" and form.kind == "time" and not _CLOCK.search(span):
+            return False  # 故宫几点清场: 1959年8月15日 is no time of day
         if not dated:
             return True
-        span = text[m.start : m.end]
         if m.kind == "time" and form.kind == "time":
             if wants_clock or wants_era:
                 return True

@@ -554,3 +554,10 @@ def test_a_vague_amount_is_no_count() -> None:
     text = "冬季的百香果略酸一些，一天建议吃三个。"
     weights = {"百香果": 4.0, "一天": 1.0, "吃": 1.0}
     assert _typed_candidate(text, find_mentions(text), analyse_question("百香果一天吃几个最好"), weights, 6.0)[0] == "三个"
+
+
+def test_what_time_asks_for_a_time_of_day_in_any_corpus() -> None:
+    text = "1959年8月15日有人在闭馆前藏入珍宝馆，现在故宫5点就清场关门。"
+    weights = {"故宫": 4.0, "清场": 4.0}
+    form = analyse_question("故宫几点清场")
+    assert _typed_candidate(text, find_mentions(text), form, weights, 8.0, dated=False)[0] == "5点"
