@@ -557,7 +557,7 @@ def test_a_vague_amount_is_no_count() -> None:
 
 
 def test_what_time_asks_for_a_time_of_day_in_any_corpus() -> None:
-    text = "1959年8月15日有人在闭馆前藏入珍宝馆，现在故宫5点就清场关门。"
+    text = "故宫清场后被盗是在1959年8月15日，5点就关门。"
     weights = {"故宫": 4.0, "清场": 4.0}
     form = analyse_question("故宫几点清场")
     assert _typed_candidate(text, find_mentions(text), form, weights, 8.0, dated=False)[0] == "5点"
