@@ -1052,6 +1052,54 @@ def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False, event: 
     return pool[0], missing
 
 
+def _decide(
+    ranked: list[_Unit],
+    form: QuestionForm,
+    dense: float,
+    rewritten: Rewrite,
+    newest: bool = False,
+    event: str | None = None,
+) -> tuple[list[_Unit], dict[str, float]]:
+    """The units to answer from (none: abstain) and the evidence the decision weighed, for ranked candidate units and
+    the best passage cosine `dense`."""
+    best, missing = _best(ranked, form, newest, event)
+    evidence = {
+        "coverage": best.coverage if best else 0.0,
+        "tie": best.tie if best else 0.0,
+        "dense": dense,
+        "open": float(form.kind is None),
+    }
+    evidence["confidence"] = confidence(evidence)
+    if best is None or missing:
+        # A typed question is answered only from a unit holding a candidate of its kind near the question's words:
+        # a passage that merely mentions its subject (最高人民法院, without who heads it) is no answer.
+        return [], evidence
+    typed = form.kind is not None
+    # A typed candidate tied closely in a unit that covers the question and writes all its names answers even when
+    # the passage's cosine is low (short questions over a news digest): dense similarity is not the only evidence.
+    best_text = normalize(best.text)
+    strong = (
+        typed
+        and best.tie >= STRONG_TIE
+        and best.coverage >= STRONG_COVERAGE
+        and all(name in best_text for name in form.names)
+        and not leans_on_context(rewritten.question)  # 该所所长叫什么名字, asked first: whose 所 is a guess
+    )
+    # A follow-up answered from the article the conversation is about (救出来多少人？ after the sinking) has its topic
+    # settled by the turn before: the cosine of the rewritten question, an ellipsis glued to its antecedent, is weak
+    # evidence there, and typed evidence covering the question suffices.
+    followed = (
+        typed
+        and rewritten.rewritten
+        and best.hit.article_id in rewritten.prefer_articles
+        and best.tie >= MIN_TIE
+        and best.coverage >= STRONG_COVERAGE
+    )
+    if evidence["confidence"] >= MIN_CONFIDENCE or strong or followed:
+        return _followers(best, ranked, form), evidence
+    return [], evidence
+
+
 def _planned(unit: _Unit) -> bool:
     """True when every date in the unit lies after its article's day: it announces, and 最近 asks what happened."""
     published = unit.hit.date or ""
@@ -1208,41 +1256,9 @@ def answer(
         if rewritten.subject:  # 江苏……多少入境游客？→ 新疆呢？: 江苏's figure is no answer about 新疆
             subject = normalize(rewritten.subject)
             ranked = [u for u in ranked if subject in normalize(f"{u.hit.title} {u.text}")]
-        best, missing = _best(ranked, form, when.newest, _event_word(form, weights) if when.newest else None)
-        evidence = {
-            "coverage": best.coverage if best else 0.0,
-            "tie": best.tie if best else 0.0,
-            "dense": dense_best,
-            "open": float(form.kind is None),
-        }
-        evidence["confidence"] = confidence(evidence)
-        # A typed question is answered only from a unit holding a candidate of its kind near the question's words:
-        # a passage that merely mentions its subject (最高人民法院, without who heads it) is no answer.
-        # A typed candidate tied closely in a unit that covers the question and writes all its names answers even when
-        # the passage's cosine is low (short questions over a news digest): dense similarity is not the only evidence.
-        best_text = normalize(best.text) if best else ""
-        strong = (
-            form.kind is not None
-            and best is not None
-            and best.tie >= STRONG_TIE
-            and best.coverage >= STRONG_COVERAGE
-            and all(name in best_text for name in form.names)
-            and not leans_on_context(rewritten.question)  # 该所所长叫什么名字, asked first: whose 所 is a guess
-        )
-        # A follow-up answered from the article the conversation is about (救出来多少人？ after the sinking) has its
-        # topic settled by the turn before: the cosine of the rewritten question, an ellipsis glued to its antecedent,
-        # is weak evidence there, and typed evidence covering the question suffices.
-        followed = (
-            form.kind is not None
-            and best is not None
-            and rewritten.rewritten
-            and best.hit.article_id in rewritten.prefer_articles
-            and best.tie >= MIN_TIE
-            and best.coverage >= STRONG_COVERAGE
-        )
-        if best is not None and not missing and (evidence["confidence"] >= MIN_CONFIDENCE or strong or followed):
-            chosen = _followers(best, ranked, form)
-        elif window is not None and when.window is not None:
+        event = _event_word(form, weights) if when.newest else None
+        chosen, evidence = _decide(ranked, form, dense_best, rewritten, when.newest, event)
+        if not chosen and window is not None and when.window is not None:
             # 去年村民人均可支配收入: an article of this year writes 去年, too vague to place it in last year's window when
             # it was indexed; search again outside the window, among units writing a date that lies inside it.
             wide = searcher.search(when.question, k=n, mode="hybrid", filters=filters, dense_query=rewritten.question)
@@ -1253,12 +1269,9 @@ def answer(
                 )
                 if any(_dates_inside(u.text, d, window) for d in u.dates)
             ]
-            best, missing = _best(inside, form)
-            if best is not None and not missing:
-                wider = dict(evidence, coverage=best.coverage, tie=best.tie, dense=max(h.dense for h in wide.hits))
-                wider["confidence"] = confidence(wider)
-                if wider["confidence"] >= MIN_CONFIDENCE:
-                    chosen, evidence = _followers(best, inside, form), wider
+            wider, wider_evidence = _decide(inside, form, max((h.dense for h in wide.hits), default=0.0), rewritten)
+            if wider:
+                chosen, evidence = wider, wider_evidence
     else:
         # Lexical matching cannot work across languages: trust dense retrieval when it is confident.
         evidence = {"coverage": 0.0, "tie": 0.0, "dense": dense_best}
