@@ -20,7 +20,7 @@ MAX_TURNS = 10
 _PERSON_PRONOUN = re.compile(r"他们|她们|他|她|此人|该人|这位|那位|对方")
 _THING_PRONOUN = re.compile(
     r"它们|它|该|此|其|这个|那个|这家|那家|这项|那项|这次|此次|上述|这些|那些|这里|那里|当地"
-    r"|[这那](?:所|座|条|部|本|场|种|款|只)"
+    r"|[这那本](?:所|座|条|部|本|场|种|款|只|届|期|批|轮)"
 )
 # A common noun right after a demonstrative (那所学校, 这座城市): the name it stands for replaces both.
 _COMMON_NOUN = re.compile(
@@ -31,6 +31,7 @@ _ELLIPSIS_THAT = re.compile(r"^(?:那|那么|那个)?(?P<x>.{1,20}?)(?:呢|的�
 _BARE_FOLLOW_UP = re.compile(
     r"^(?:还有呢|还有吗|然后呢|后来呢|为什么|为啥|为何|怎么回事|具体说说|具体呢|详细说说|展开说说|说详细点)[?？。!！]*$"
 )
+_LEADING_THAT = re.compile(r"^(?:那么|那)(?=他|她|它|这|该|此|其)")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
 # Words jieba tags as names that name nothing in particular.
@@ -113,18 +114,36 @@ def _topic(turn: Turn) -> str:
     return form.before.strip() or asked.rstrip("?？。!！ ")
 
 
-def _referent(turn: Turn, person: bool) -> str | None:
+def _referent(turn: Turn, person: bool, plural: bool = False) -> str | None:
     """The words a pronoun stands for: the previous short answer when the previous question asked for a person (for
-    他/她) or anything else (for 它/该), else the names of the previous question."""
+    他/她; for 他们 an organisation too) or anything else (for 它/该), else the names of the previous question."""
     asked = turn.standalone_question or turn.question
     kind = analyse_question(asked).kind
     if turn.short_answer and (kind == "person" if person else kind in ("org", "place", "thing")):
         return turn.short_answer
+    if person and plural and turn.short_answer and kind == "org":
+        return turn.short_answer  # 哪个党赢了？→ 他们得票率多少: a body's members are 他们
     names = _names(asked)
     if person:
         people = [n for n in names if _is_person(n, asked)]
         return people[0] if people else (turn.short_answer if kind == "person" else None)
-    return names[0] if names else _topic(turn)
+    return (_name_phrase(asked) or names[0]) if names else _topic(turn)
+
+
+def _name_phrase(asked: str) -> str | None:
+    """The noun phrase the question's first name starts (哈尔滨 + 亚冬会; 人大常委会 + 第十四次 + 会议), short of a role."""
+    words = tagged_words(normalize(asked))
+    at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2 and w not in _GENERIC), None)
+    if at is None:
+        return None
+    end = at + 1
+    while (
+        end < len(words)
+        and not is_role(words[end][0])
+        and (words[end][1] in _NOUN_TAGS or (words[end][1] == "m" and words[end][0].startswith("第")))
+    ):
+        end += 1
+    return "".join(w for w, _ in words[at:end])
 
 
 def _is_person(name: str, text: str) -> bool:
@@ -254,9 +273,10 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             standalone = f"{x}{asked}"
         return Rewrite(f"{standalone}？", f"把上一问的对象换成“{x}”", prefer, subject=x)
 
+    q = _LEADING_THAT.sub("", q)  # 那他老家是哪的: 那 only turns to the next question
     found = _PERSON_PRONOUN.search(q)
     if found:
-        referent = _referent(last, person=True)
+        referent = _referent(last, person=True, plural=found.group() in ("他们", "她们"))
         if referent:
             return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
     found = _THING_PRONOUN.search(q)

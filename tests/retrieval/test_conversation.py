@@ -90,3 +90,18 @@ def test_a_follow_up_about_the_cited_article_needs_no_strong_cosine(searcher: Se
     reply = answer(searcher, "他在哪个单位工作？", history=history)
     assert reply.standalone_question == "塔依尔·米吉提在哪个单位工作？"
     assert not reply.abstained and reply.short_answer == "乌什县公安局"
+
+
+def test_this_edition_takes_the_whole_name_it_stands_for() -> None:
+    history = [Turn("哈尔滨亚冬会哪天开幕啊", "……", "2025年2月7日", "哈尔滨亚冬会哪天开幕啊")]
+    assert rewrite("这届赛程一共几天", history).question == "哈尔滨亚冬会赛程一共几天"
+
+
+def test_they_may_be_the_body_the_previous_answer_named() -> None:
+    history = [Turn("哪个部门发布了这个数据", "……", "国家统计局", "哪个部门发布了这个数据")]
+    assert rewrite("他们什么时候发布的", history).question == "国家统计局什么时候发布的"
+
+
+def test_a_leading_that_before_a_pronoun_is_dropped() -> None:
+    history = [Turn("来北京会谈的文莱苏丹叫什么名字", "……", "哈桑纳尔", "来北京会谈的文莱苏丹叫什么名字")]
+    assert rewrite("那他这次来华是啥访问", history).question == "哈桑纳尔这次来华是啥访问"
