@@ -8,7 +8,8 @@ three months of the news corpus that no other set uses, each after the mends of 
 Each has 30 answerable questions (4 in traditional script, 2 in English) and 10 the corpus cannot answer (5 near
 misses, 5 about things the month does not report). Each half's corpus is its own month's articles, assembled from
 ../shared/corpora/xwlb-news.jsonl.gz (the news text belongs to CCTV and is never committed). The March and October
-probes have 12 dialogues each: eval/dialogues/probe-tune2.jsonl and eval/dialogues/probe-holdout.jsonl.
+probes have 12 dialogues each: eval/dialogues/probe-tune2.jsonl and eval/dialogues/probe-holdout.jsonl. February 2025
+(`tune3`) has no single questions, only 24 dialogues written to tune follow-ups: eval/dialogues/probe-tune3.jsonl.
 
 Each line of the questions file has the fields of the own sets' (bench/own_sets.py).
 
@@ -21,7 +22,7 @@ from bench.own_sets import ROOT, build_halves, news_rows
 
 QUESTIONS = ROOT / "eval" / "probes" / "questions.jsonl"
 #: each half over its own month: a question's 今年 and 去年 are read against that month's newest article
-MONTH_OF_HALF = {"tune": "2025-06", "tune2": "2026-03", "holdout": "2025-10"}
+MONTH_OF_HALF = {"tune": "2025-06", "tune2": "2026-03", "tune3": "2025-02", "holdout": "2025-10"}
 
 
 def main() -> None:
