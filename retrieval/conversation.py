@@ -31,11 +31,12 @@ _ELLIPSIS_THAT = re.compile(r"^(?:那|那么|那个)?(?P<x>.{1,20}?)(?:呢|的�
 _BARE_FOLLOW_UP = re.compile(
     r"^(?:还有呢|还有吗|然后呢|后来呢|为什么|为啥|为何|怎么回事|具体说说|具体呢|详细说说|展开说说|说详细点)[?？。!！]*$"
 )
+_SIDE = re.compile(r"(?:那边|这边|那儿|这儿|那里|这里|方面)$")
 _LEADING_THAT = re.compile(r"^(?:那么|那)(?=他|她|它|这|该|此|其)")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
 # Words jieba tags as names that name nothing in particular.
-_GENERIC = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地"})
+_GENERIC = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地", "一共", "总共"})
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
     m = _ELLIPSIS_THAT.match(q)
     if m and not analyse_question(q).accepts and len(q) <= 24:
         # "那神舟十七号呢？": the previous question, about X instead.
-        x = m.group("x").strip()
+        x = _SIDE.sub("", m.group("x").strip()) or m.group("x").strip()  # 传统村落那边呢: 那边 only points
         asked = previous.rstrip("?？。!！ ")
         if time_expression(x) == x.rstrip("的"):
             # "那2024年呢？": the same question about another time, in place of the one it named.

@@ -105,3 +105,14 @@ def test_they_may_be_the_body_the_previous_answer_named() -> None:
 def test_a_leading_that_before_a_pronoun_is_dropped() -> None:
     history = [Turn("来北京会谈的文莱苏丹叫什么名字", "……", "哈桑纳尔", "来北京会谈的文莱苏丹叫什么名字")]
     assert rewrite("那他这次来华是啥访问", history).question == "哈桑纳尔这次来华是啥访问"
+
+
+def test_that_side_asks_about_x_itself() -> None:
+    history = [Turn("全国现在有多少个国家历史文化名城", "……", "142座", "全国现在有多少个国家历史文化名城")]
+    reply = rewrite("传统村落那边呢", history)
+    assert reply.subject == "传统村落" and "那边" not in reply.question
+
+
+def test_in_all_is_no_subject() -> None:
+    history = [Turn("哈尔滨机场给亚冬会开了几条专用通道", "……", "3条", "哈尔滨机场给亚冬会开了几条专用通道")]
+    assert rewrite("一共会有多少人入境啊", history).question.startswith("哈尔滨机场")
