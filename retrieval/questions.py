@@ -142,6 +142,10 @@ _ENGLISH_KIND = (
     ("place", re.compile(r"\bwhere\b", re.I)),
 )
 # Colloquial question words, folded before the patterns run: 叫啥 → 叫什么, 咋办 → 怎么办.
+# How a chat message opens before its question (换个话题, 对了, 顺便问一下): no text answers these words.
+_CHAT_OPENER = re.compile(
+    r"^(?:换个话题|换个问题|另外|对了|顺便问一?下|再问一?下|问一?下|我想问一?下|想问一?下|我想知道|想知道|请问)[，,。.：:！!\s]*"
+)
 _COLLOQUIAL = (
     ("啥时候", "什么时候"),
     ("啥", "什么"),
@@ -287,6 +291,7 @@ def analyse_question(question: str) -> QuestionForm:
     text = normalize(question).strip()
     for colloquial, plain in _COLLOQUIAL:
         text = text.replace(colloquial, plain)
+    text = _CHAT_OPENER.sub("", text) or text
     chinese = bool(_CJK.search(text))
     names = tuple(dict.fromkeys(w for w, tag in tagged_words(text) if tag in _NAME_TAGS and len(w) >= 2)) if chinese else ()
     if not chinese:

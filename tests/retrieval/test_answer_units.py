@@ -561,3 +561,9 @@ def test_what_time_asks_for_a_time_of_day_in_any_corpus() -> None:
     weights = {"故宫": 4.0, "清场": 4.0}
     form = analyse_question("故宫几点清场")
     assert _typed_candidate(text, find_mentions(text), form, weights, 8.0, dated=False)[0] == "5点"
+
+
+def test_a_chat_opener_is_not_part_of_the_question() -> None:
+    for opener in ("换个话题 ", "对了，", "顺便问一下，", "请问"):
+        form = analyse_question(f"{opener}登月服起的啥名")
+        assert form.text == "登月服起的什么名" and form.kind == "thing"
