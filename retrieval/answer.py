@@ -131,6 +131,7 @@ _DOCTRINE = re.compile(
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
 _CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
+_MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)|有些|许多|很多|大量|少量|若干|多数|少数")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
@@ -562,6 +563,8 @@ def _typed_candidate(
         mentions = mentions + _admin_parts(text, mentions, positions, levels=levels)
     if form.kind == "org":  # 哪个机构: a body LAC did not tag (国际原子能机构)
         mentions = mentions + org_phrases(text)
+    if form.kind == "thing":  # 哪款直升机: a model's code, which LAC does not tag (AC332, C919, CR450)
+        mentions = mentions + [Mention(m.start(), m.end(), "thing") for m in _MODEL_CODE.finditer(text)]
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     dateline = _DATELINE.match(text)  # 央视网消息（新闻联播）：… names the outlet, not an answer

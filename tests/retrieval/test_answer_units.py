@@ -567,3 +567,10 @@ def test_a_chat_opener_is_not_part_of_the_question() -> None:
     for opener in ("换个话题 ", "对了，", "顺便问一下，", "请问"):
         form = analyse_question(f"{opener}登月服起的啥名")
         assert form.text == "登月服起的什么名" and form.kind == "thing"
+
+
+def test_which_model_takes_the_models_code() -> None:
+    text = "这几天，在黑龙江，多用途直升机AC332正在开展高寒试飞，未来它将成为航空应急救援的重要装备。"
+    weights = {"黑龙江": 3.0, "高寒": 4.0, "试飞": 3.0, "直升机": 2.0}
+    form = analyse_question("在黑龙江做高寒试飞的是哪款直升机")
+    assert _typed_candidate(text, find_mentions(text), form, weights, 12.0)[0] == "AC332"
