@@ -1129,9 +1129,13 @@ def _followers(best: _Unit, ranked: list[_Unit], form: QuestionForm) -> list[_Un
     giving the same short answer."""
     chosen = [best]
     length = len(best.text)
+    # the question's names the best unit (or its title) writes: another article's unit without them is about someone else
+    named = [n for n in form.names if n in normalize(f"{best.hit.title} {best.text}")]
     for cand in ranked:
         if cand is best or (_strict(form) and (cand.says != best.says or cand.tie < MIN_TIE)):
             continue  # a typed question's further unit must say the same name, date or number
+        if cand.hit.article_id != best.hit.article_id and not all(n in normalize(f"{cand.hit.title} {cand.text}") for n in named):
+            continue  # 丁薛祥去了哪个代表团: another article's 韩正 visiting 山东代表团 is another story
         if len(chosen) == MAX_SENTENCES or cand.score < FOLLOWER_RATIO * best.score:
             break
         if cand.coverage >= MIN_COVERAGE and length + len(cand.text) <= MAX_ANSWER_CHARS:

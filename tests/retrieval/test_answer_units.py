@@ -13,6 +13,7 @@ from retrieval.answer import (
     _aligned_span,
     _best,
     _corpus_words,
+    _followers,
     _head_noun,
     _names_numbers,
     _strict,
@@ -574,3 +575,18 @@ def test_which_model_takes_the_models_code() -> None:
     weights = {"黑龙江": 3.0, "高寒": 4.0, "试飞": 3.0, "直升机": 2.0}
     form = analyse_question("在黑龙江做高寒试飞的是哪款直升机")
     assert _typed_candidate(text, find_mentions(text), form, weights, 12.0)[0] == "AC332"
+
+
+def test_another_articles_sentence_without_the_questions_names_does_not_follow() -> None:
+    form = analyse_question("丁薛祥5号下午去了哪个代表团")
+    assert "丁薛祥" in form.names
+
+    def unit(article: str, text: str, score: float) -> _Unit:
+        return _Unit(
+            Hit(1, f"c-{article}", article, "参加代表团审议", None, None, None, text, 1.0, row=0), text, score, 0.8, 0.5, None
+        )
+
+    best = unit("a", "丁薛祥5日下午来到他所在的辽宁代表团，同代表们一起审议政府工作报告。", 1.5)
+    same_article = unit("a", "他说，要坚持和加强党的全面领导。", 1.2)
+    other_story = unit("b", "韩正5日下午来到他所在的山东代表团，同代表们一起审议政府工作报告。", 1.4)
+    assert _followers(best, [best, other_story, same_article], form) == [best, same_article]
