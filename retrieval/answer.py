@@ -694,7 +694,7 @@ def _respective(text: str, whole: Mention, weights: dict[str, float]) -> Mention
     words are found in more than one item."""
     lead = text[max(0, whole.start - 8) : whole.start]
     at = lead.rfind("分别")
-    values = [v for v in re.finditer(r"[^、和及与]+", text[whole.start : whole.end])]
+    values = list(re.finditer(r"[^、和及与]+", text[whole.start : whole.end]))
     if at < 0 or len(values) < 2:
         return whole
     said = whole.start - len(lead) + at
@@ -881,7 +881,6 @@ def _aligned_span(text: str, form: QuestionForm) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)  # asked for every unit of every passage: one segmentation per question form
 def _ends_phrase(noun: str, form: QuestionForm) -> bool:
     """True when `noun` (the head noun) ends what the question counts: 几个方面的 and 几个方面 end there, 几个重点提案选题
     goes on, and 76个重点 would cut the phrase (the count alone answers)."""
@@ -890,6 +889,7 @@ def _ends_phrase(noun: str, form: QuestionForm) -> bool:
     return not _CJK_RUN.match(rest[:1]) or rest[0] in "的了呢啊呀吗是有"
 
 
+@lru_cache(maxsize=4096)  # asked for every unit of every passage: one segmentation per question form
 def _head_noun(form: QuestionForm) -> str | None:
     """The noun right after the question word (什么文件 → 文件), or None."""
     if form.wh_start < 0:

@@ -141,11 +141,11 @@ _ENGLISH_KIND = (
     ("person", re.compile(r"\bwho\b|\bwhose\b|\bwhom\b", re.I)),
     ("place", re.compile(r"\bwhere\b", re.I)),
 )
-# Colloquial question words, folded before the patterns run: 叫啥 → 叫什么, 咋办 → 怎么办.
 # How a chat message opens before its question (换个话题, 对了, 顺便问一下): no text answers these words.
 _CHAT_OPENER = re.compile(
     r"^(?:换个话题|换个问题|另外|对了|顺便问一?下|再问一?下|问一?下|我想问一?下|想问一?下|我想知道|想知道|请问)[，,。.：:！!\s]*"
 )
+# Colloquial question words, folded before the patterns run: 叫啥 → 叫什么, 咋办 → 怎么办.
 _COLLOQUIAL = (
     ("啥时候", "什么时候"),
     ("啥", "什么"),
