@@ -79,6 +79,8 @@ TYPED_THING_TIE = 0.3  # a quoted or proper name near the question's words answe
 MIN_DENSE_OTHER_LANGUAGE = 0.80
 MAX_SHORT_CHARS = 30
 MAX_HISTORY = 10  # earlier turns a follow-up is read against
+MIN_QUOTE_CHARS = 8  # a quote of an earlier answer long enough to find its article by
+QUOTE_QUERY_CHARS = 100  # the words of a quote searched for (its passage is found by far fewer)
 PREFER_BONUS = 0.5  # fused-score bonus (z units) for the previous answer's articles after a rewrite
 HEAD_NOUN_WEIGHT = 0.5
 # A candidate close to the question's word next to its question word (哪天发射 → 发射, 谁出席 → 出席) answers that event:
@@ -133,6 +135,7 @@ _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军"
 _CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
 _MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)|有些|许多|很多|大量|少量|若干|多数|少数")
+_CITATION_MARKER = re.compile(r"\[\d+\]")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -1209,6 +1212,20 @@ def _uncovered(searcher: Searcher, asked: QuestionTime, window: tuple[date, date
     return f"抱歉，语料库中没有{asked_for}的新闻。语料库收录的新闻发布于{span}。"
 
 
+def cited_articles(searcher: Searcher, answer_text: str) -> tuple[str, ...]:
+    """The articles an earlier answer quoted, found from its text: each quote before a [n] marker is verbatim article
+    text (the resolved days beside it taken out), looked up with BM25 and checked word for word."""
+    found: dict[str, None] = {}
+    quotes = [q.strip() for q in _CITATION_MARKER.split(_ANNOTATION.sub("", answer_text))[:-1]]
+    for quote in [q for q in quotes if len(q) >= MIN_QUOTE_CHARS][:MAX_SENTENCES]:
+        for hit in searcher.search(quote[:QUOTE_QUERY_CHARS], k=3, mode="bm25").hits:
+            article = searcher.index.articles.get(hit.article_id)
+            if article is not None and quote in article.text:
+                found.setdefault(hit.article_id)
+                break
+    return tuple(found)
+
+
 def corpus_now(searcher: Searcher) -> date | None:
     """The day 今年 and 去年 in a question are read against by default: the newest publication date in the corpus."""
     coverage = searcher.index.time.coverage
@@ -1228,6 +1245,8 @@ def answer(
     to those days or prefers the newest; `now` (default: the corpus's newest date) is what 今年 and 去年 mean."""
     t0 = time.perf_counter()
     asked = searcher.check_query(question)
+    if history and not history[-1].article_ids:  # an HTTP client sends the earlier turns as text only
+        history = [*history[:-1], replace(history[-1], article_ids=cited_articles(searcher, history[-1].answer))]
     rewritten = rewrite(asked, history[-MAX_HISTORY:]) if history else Rewrite(asked)
     if searcher.index.time.dated:  # an undated corpus (CMRC) keeps the question's time as words to match
         when = question_time(rewritten.question, now or corpus_now(searcher))

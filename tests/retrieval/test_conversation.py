@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.answer import answer
+from retrieval.answer import answer, cited_articles
 from retrieval.conversation import Turn, rewrite
 from retrieval.search import Searcher
 
@@ -116,3 +116,14 @@ def test_that_side_asks_about_x_itself() -> None:
 def test_in_all_is_no_subject() -> None:
     history = [Turn("哈尔滨机场给亚冬会开了几条专用通道", "……", "3条", "哈尔滨机场给亚冬会开了几条专用通道")]
     assert rewrite("一共会有多少人入境啊", history).question.startswith("哈尔滨机场")
+
+
+def test_a_history_sent_as_text_finds_the_articles_it_quoted(searcher: Searcher) -> None:
+    first = answer(searcher, "塔依尔·米吉提获得了什么称号？")
+    assert not first.abstained
+    assert cited_articles(searcher, first.answer) == tuple(dict.fromkeys(c.article_id for c in first.citations))
+    assert cited_articles(searcher, first.answer.replace("塔依尔", "某某")) == ()  # no article writes that quote
+    # what an HTTP client sends: the question and the answer text, no short answer, no article ids
+    reply = answer(searcher, "他在哪个单位工作？", history=[Turn(first.question, first.answer)])
+    assert reply.standalone_question == "塔依尔·米吉提在哪个单位工作？"
+    assert not reply.abstained and reply.short_answer == "乌什县公安局"
