@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.chunks import split_sentences
-from retrieval.conversation import Rewrite, Turn, leans_on_context, rewrite
+from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_context, rewrite
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import ERA, Mention, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
@@ -135,7 +135,6 @@ _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军"
 _CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
 _MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)|有些|许多|很多|大量|少量|若干|多数|少数")
-_CITATION_MARKER = re.compile(r"\[\d+\]")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -1216,7 +1215,7 @@ def cited_articles(searcher: Searcher, answer_text: str) -> tuple[str, ...]:
     """The articles an earlier answer quoted, found from its text: each quote before a [n] marker is verbatim article
     text (the resolved days beside it taken out), looked up with BM25 and checked word for word."""
     found: dict[str, None] = {}
-    quotes = [q.strip() for q in _CITATION_MARKER.split(_ANNOTATION.sub("", answer_text))[:-1]]
+    quotes = [q.strip() for q in CITATION_MARKER.split(_ANNOTATION.sub("", answer_text))[:-1]]
     for quote in [q for q in quotes if len(q) >= MIN_QUOTE_CHARS][:MAX_SENTENCES]:
         for hit in searcher.search(quote[:QUOTE_QUERY_CHARS], k=3, mode="bm25").hits:
             article = searcher.index.articles.get(hit.article_id)

@@ -132,16 +132,22 @@ def _referent(turn: Turn, person: bool, plural: bool = False) -> str | None:
 
 
 def _name_phrase(asked: str) -> str | None:
-    """The noun phrase the question's first name starts (哈尔滨 + 亚冬会; 人大常委会 + 第十四次 + 会议), short of a role."""
+    """The noun phrase the question's first name starts (哈尔滨 + 亚冬会; 人大常委会 + 第十四次 + 会议)."""
     words = tagged_words(normalize(asked))
     at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2 and w not in _GENERIC), None)
     if at is None:
         return None
+    return _phrase_from(words, at, ordinals=True)
+
+
+def _phrase_from(words: Sequence[tuple[str, str]], at: int, ordinals: bool = False) -> str:
+    """The noun phrase that starts at word `at`: the nouns after it (and with `ordinals`, a 第十四次 among them), short of
+    a role (所长) the question asks about."""
     end = at + 1
     while (
         end < len(words)
         and not is_role(words[end][0])
-        and (words[end][1] in _NOUN_TAGS or (words[end][1] == "m" and words[end][0].startswith("第")))
+        and (words[end][1] in _NOUN_TAGS or (ordinals and words[end][1] == "m" and words[end][0].startswith("第")))
     ):
         end += 1
     return "".join(w for w, _ in words[at:end])
@@ -162,11 +168,7 @@ def _counterpart(asked: str, x: str) -> str | None:
     at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2), None)
     if at is None:
         return None
-    # The whole noun phrase the name starts (伯西 + 热克 + 派出所), short of a role (所长) that the question asks about.
-    end = at + 1
-    while end < len(words) and words[end][1] in _NOUN_TAGS and not is_role(words[end][0]):
-        end += 1
-    return "".join(w for w, _ in words[at:end])
+    return _phrase_from(words, at)  # the whole noun phrase the name starts (伯西 + 热克 + 派出所), short of 所长
 
 
 _PHRASE_START = re.compile(r"[的在和与是了把被对从向为，,、：:“”\s]")
@@ -192,7 +194,8 @@ def _substitute(q: str, start: int, end: int, referent: str) -> str:
 
 
 _KIND_TAGS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "thing": ("nz",)}
-_MARKER = re.compile(r"\[\d+\]")
+#: a citation marker in an answer's text ([1]): what follows a quote
+CITATION_MARKER = re.compile(r"\[\d+\]")
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -203,7 +206,7 @@ def _short_from_text(question: str, answer: str) -> str | None:
     tags = _KIND_TAGS.get(form.kind or "")
     if not tags or not answer:
         return None
-    text = _MARKER.sub("", answer)
+    text = CITATION_MARKER.sub("", answer)
     words = _whole_names(list(tagged_words(text)))
     anchor = form.before.rstrip("是的叫 ")[-2:]
     position = text.find(anchor) if anchor else -1

@@ -449,11 +449,25 @@ def test_a_body_the_analyser_missed_answers_which_body() -> None:
     assert _typed_candidate(text, mentions, form, weights, 9.0)[0] == "国际原子能机构"
 
 
-def test_the_first_edition_may_be_written_as_such() -> None:
-    form = analyse_question("中美经贸磋商机制第一次会议在哪开的")
-    assert form.numbers == ("第一次",)
-    assert _names_numbers("在英国伦敦举行中美经贸磋商机制首次会议。", form)
-    assert not _names_numbers("中美经贸磋商机制第二次会议在瑞典举行。", form)
+@pytest.mark.parametrize(
+    ("question", "number", "written", "another"),
+    [
+        # the first edition may be written as such
+        (
+            "中美经贸磋商机制第一次会议在哪开的",
+            "第一次",
+            "在英国伦敦举行中美经贸磋商机制首次会议。",
+            "中美经贸磋商机制第二次会议在瑞典举行。",
+        ),
+        # a day asked with 号 is the day the text writes with 日
+        ("丁薛祥5号下午去了哪个代表团", "5号", "丁薛祥5日下午来到他所在的辽宁代表团。", "丁薛祥6日下午来到他所在的辽宁代表团。"),
+    ],
+)
+def test_a_number_may_be_written_another_way(question: str, number: str, written: str, another: str) -> None:
+    form = analyse_question(question)
+    assert form.numbers == (number,)
+    assert _names_numbers(written, form)
+    assert not _names_numbers(another, form)
 
 
 def test_which_days_asks_for_a_time() -> None:
@@ -502,13 +516,6 @@ def test_a_figure_of_another_year_does_not_answer_a_question_about_a_year() -> N
     assert _typed_candidate(*args, window=in_2020)[0] is None  # 4.12万元 is 2024's, 近1万元 a change since 2020
     in_2024 = (date(2024, 1, 1), date(2024, 12, 31))
     assert _typed_candidate(*args, window=in_2024)[0] == "4.12万元"
-
-
-def test_a_day_asked_with_hao_is_the_day_the_text_writes_with_ri() -> None:
-    form = analyse_question("丁薛祥5号下午去了哪个代表团")
-    assert form.numbers == ("5号",)
-    assert _names_numbers("丁薛祥5日下午来到他所在的辽宁代表团。", form)
-    assert not _names_numbers("丁薛祥6日下午来到他所在的辽宁代表团。", form)
 
 
 def test_a_plan_period_is_no_number_to_match() -> None:
