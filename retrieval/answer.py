@@ -88,6 +88,8 @@ HEAD_NOUN_WEIGHT = 0.5
 # nearby. Its tie gains up to EVENT_WORD_WEIGHT, decaying with distance.
 EVENT_WORD_WEIGHT = 0.3
 EVENT_WORD_SCALE = 15.0
+TITLE_REACH = 16  # characters before a name searched for the title written with it (马来西亚交通部长陆兆福)
+_CLAUSE_BREAK_BEFORE = re.compile(r"[，,。；;：:！？!?、（）()“”\n和及与同]")  # where a title written before a name begins
 # A date on the calendar (2024年, 5月, 12日, 二十三号), not a length of time (6个月, 3年来, 十周年).
 _CALENDAR = re.compile(r"(?:\d|[〇零一二三四五六七八九十])(?:年(?!来|间|多|以来)|月(?!份?[以之]?[来内])|[日号])(?<!个月)")
 _SENTENCE_BREAK = re.compile(r"[。！？!?；;\n]")
@@ -666,6 +668,8 @@ def _typed_candidate(
             tie *= SECONDARY_KIND  # 战国时代 says less than 1589年7月17日 beside it, unless the era is asked
         # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
         closeness = _event_closeness(text, norm, m, event_word) if event_word else 0.0
+        if form.role and m.kind == "person":  # 新加坡总理叫什么: 新加坡总理黄循财, not 国务院总理李强 beside it
+            closeness = max(closeness, _title_closeness(text, norm, m, form.role, weights, total))
         # A quantity in the unit asked for answers more surely: 多少公里 → 361.3公里 (the question's own word, weighed as
         # a term), 死了几个人 → 29人 (a unit of the measure asked, MEASURE_TIE).
         named_unit = (
@@ -842,9 +846,19 @@ def _event_closeness(text: str, norm: str, m: Mention, word: str) -> float:
     return found
 
 
-def _aligned_span(text: str, form: QuestionForm) -> str | None:
+def _title_closeness(text: str, norm: str, m: Mention, role: str, weights: dict[str, float], total: float) -> float:
+    """EVENT_WORD_WEIGHT times the share of the question's terms in the title written right before person `m` when that
+    title ends in the asked `role` (新加坡总理黄循财 for 新加坡总理叫什么), else 0."""
+    clause = _CLAUSE_BREAK_BEFORE.split(norm[max(0, m.start - TITLE_REACH) : m.start])[-1].rstrip()
+    if not any(clause.endswith(r) for r in (role, *_ROLE_WRITTEN.get(role, ()))):
+        return 0.0
+    return EVENT_WORD_WEIGHT * sum(w for t, w in weights.items() if t in clause) / total if total > 0 else 0.0
+
+
+def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = ()) -> str | None:
     """The phrase of `text` that stands where the question has its question word ("共同起草形成了什么文件" →
-    the words after "共同起草形成" up to the next clause break), or None when the question's context is not found."""
+    the words after "共同起草形成" up to the next clause break; a name among `mentions` right after the question's
+    noun when the text sets one beside it), or None when the question's context is not found."""
     if form.wh_start < 0:
         return None
     norm = normalize(text)
@@ -871,10 +885,15 @@ def _aligned_span(text: str, form: QuestionForm) -> str | None:
         rest = _LEADING_FILLER.sub("", rest)
         stop = _CLAUSE_BREAK.search(rest)
         phrase = rest[: stop.start()] if stop else rest
-        after = form.after.strip("？?。！!的是呢吗 ")
+        after = form.after.strip("？?。！!的是呢吗了啊呀啦吧 ")
         if after:  # "什么文件" → the phrase may end with the question's noun
             k = normalize(phrase).find(after[:2])
             if k > 0:
+                end = i + length + len(text[i + length :]) - len(rest) + k + len(after)  # where the noun ends in `text`
+                # LAC may start the name a character late (利克斯托港): the name runs from the noun's end to the mention's
+                named = next((m for m in mentions if end <= m.start <= end + 1 and m.end - end >= 2), None)
+                if normalize(phrase)[k : k + len(after)] == after and named and named.end <= end - k - len(after) + len(phrase):
+                    return text[end : named.end]  # 最大集装箱港口费利克斯托港: the name after the noun answers
                 phrase = phrase[: k + len(after)] if normalize(phrase)[k : k + len(after)] == after else phrase[:k]
         phrase = _TRAILING_FILLER.sub("", phrase.strip("“”\"'「」 "))
         if 2 <= len(phrase) <= MAX_SHORT_CHARS:
@@ -989,7 +1008,7 @@ def _candidates(
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
             if form.kind in ("thing", "place", "person") and not _strict(form):  # any phrase may answer
-                aligned = _aligned_span(text, form)
+                aligned = _aligned_span(text, form, mentions)
                 if aligned:  # the phrase standing where the question word stands is a candidate too, tied alike
                     i = text.find(aligned)
                     positions = _positions(_matching_form(text), weights)

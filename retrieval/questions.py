@@ -106,7 +106,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
     (
         "org",
         _words(
-            "哪(?:个|些|几个|几家)?(?:单位|部门|机构|组织|公司|企业|学校|大学|医院|法院|检察院|机关|团队|平台|媒体|网站|队)",
+            "哪(?:个|些|几个|几家)?(?:单位|部门|机构|组织|公司|企业|学校|大学|医院|法院|检察院|机关|团队|平台|媒体|网站|队(?![长员]))",
             "哪家",
             "哪所",
             "什么(?:单位|部门|机构|组织|公司|企业)",
@@ -285,6 +285,12 @@ def is_role(word: str) -> bool:
     return bool(_ROLE_WORD.fullmatch(word))
 
 
+def _leading_role(text: str) -> str | None:
+    """The role word `text` starts with (部长去机场送的 → 部长, 副总理一起出席 → 副总理), or None."""
+    text = text.lstrip("个位名")
+    return next((text[:n] for n in range(min(len(text), 9), 1, -1) if is_role(text[:n])), None)
+
+
 @lru_cache(maxsize=4096)
 def analyse_question(question: str) -> QuestionForm:
     """The form of `question` (cached: conversations and evaluation ask the same questions again)."""
@@ -312,13 +318,16 @@ def analyse_question(question: str) -> QuestionForm:
             kind = "person" if text[m.start() :].startswith("什么人") else "thing"
         if kind == "thing" and text[: m.start()].endswith("叫") and _ROLE.search(text[: m.start() - 1].rstrip("的")):
             kind = "person"  # 院长叫什么 asks for a name
+        asked_role = _leading_role(text[m.end() :]) if kind == "thing" and word in ("哪个", "哪一") else None
+        if asked_role:
+            kind = "person"  # 哪个部长 asks for the person who holds the role
         accepts = _ACCEPTS.get(kind or "", ())
         around = (text[: m.start()].rstrip("的是叫"), text[m.end() :].strip("?？。!！的 "))
         role = None
         if kind == "person":
-            roles = [r for part in around for r in [_ROLE_WORD.search(part)] if r]
-            if roles:
-                accepts, role = ("person",), roles[0].group()
+            roles = [r.group() for part in around for r in [_ROLE_WORD.search(part)] if r]
+            if asked_role or roles:
+                accepts, role = ("person",), asked_role or roles[0]
         if kind == "place" and re.search(r"[省市县区国镇乡村州]|城市|地区", text[m.start() : m.end() + 3]):
             accepts = ("place",)  # 哪个城市 is a place, not a body
         measure = _measure(text) if kind == "quantity" and word != "第几" else None

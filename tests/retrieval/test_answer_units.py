@@ -597,3 +597,36 @@ def test_another_articles_sentence_without_the_questions_names_does_not_follow()
     same_article = unit("a", "他说，要坚持和加强党的全面领导。", 1.2)
     other_story = unit("b", "韩正5日下午来到他所在的山东代表团，同代表们一起审议政府工作报告。", 1.4)
     assert _followers(best, [best, other_story, same_article], form) == [best, same_article]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "role"),
+    [
+        ("去机场送行的是哪个部长", "person", "部长"),
+        ("新方是哪个副总理出席的", "person", "副总理"),
+        ("哪个队长举的旗", "person", "队长"),
+        ("哪个队夺冠了", "org", None),
+    ],
+)
+def test_which_role_asks_for_the_person_holding_it(question: str, kind: str, role: str | None) -> None:
+    form = analyse_question(question)
+    assert (form.kind, form.role) == (kind, role)
+
+
+def test_the_name_under_the_title_the_question_writes_answers() -> None:
+    text = "当地时间25日下午，新西兰总理陆克在国会大厦举行仪式，欢迎国务院总理王海对新西兰进行正式访问。"
+    weights = {"新西兰": 4.0, "总理": 3.0}
+    form = analyse_question("新西兰總理叫什麼名字")
+    assert form.role == "总理"
+    assert _typed_candidate(text, find_mentions(text), form, weights, 7.0)[0] == "陆克"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        ("货轮到了英国哪个港口", "首艘货轮经北极航道抵达英国最大集装箱港口费利克斯托港，这标志着航线成功通航。", "费利克斯托港"),
+        ("帛书最后入藏哪个博物馆了", "帛书共计132件文物，正式入藏湖南省博物馆。", "湖南省博物馆"),
+    ],
+)
+def test_the_phrase_where_the_question_word_stands_keeps_its_noun(question: str, text: str, short: str) -> None:
+    assert _aligned_span(text, analyse_question(question), find_mentions(text)) == short
