@@ -17,7 +17,8 @@ from retrieval.tokens import normalize, tagged_words
 
 MAX_TURNS = 10
 
-_PERSON_PRONOUN = re.compile(r"他们|她们|他|她|此人|该人|这位|那位|对方")
+_PERSON_PRONOUN = re.compile(r"他们俩|她们俩|他俩|她俩|他们|她们|两人|二人|他|她|此人|该人|这位|那位|对方")
+_TWO_PEOPLE = ("他们俩", "她们俩", "他俩", "她俩", "两人", "二人")
 _THING_PRONOUN = re.compile(
     r"它们|它|该|此|其|这个|那个|这家|那家|这项|那项|这次|此次|上述|这些|那些|这里|那里|当地"
     r"|[这那本](?:所|座|条|部|本|场|种|款|只|届|期|批|轮)"
@@ -126,9 +127,55 @@ def _referent(turn: Turn, person: bool, plural: bool = False) -> str | None:
         return turn.short_answer  # 哪个党赢了？→ 他们得票率多少: a body's members are 他们
     names = _names(asked)
     if person:
+        pair = _pair(asked) if plural else None
+        if pair:
+            return pair  # 普京和特朗普哪天通的电话 → 他俩: both
         people = [n for n in names if _is_person(n, asked)]
-        return people[0] if people else (turn.short_answer if kind == "person" else None)
+        if people:
+            return people[0]
+        return turn.short_answer if kind == "person" else _role_phrase(asked)
     return (_name_phrase(asked) or names[0]) if names else _topic(turn)
+
+
+def _pair(asked: str) -> str | None:
+    """Two names joined by 和 / 与 / 同 in the question (普京和特朗普), as written, or None."""
+    words = _whole_names(list(tagged_words(normalize(asked))))
+    for i in range(len(words) - 2):
+        (a, ta), (c, _), (b, tb) = words[i : i + 3]
+        if c in ("和", "与", "同", "跟") and all(t in _NAME_TAGS or t.startswith("nr") for t in (ta, tb)):
+            return f"{a}{c}{b}"
+    return None
+
+
+def _role_phrase(asked: str) -> str | None:
+    """The role the question names with what qualifies it (以色列国防部长, 保加利亚副总统): whom 他 / 她 stands for when
+    the question named no person."""
+    words = tagged_words(normalize(asked))
+    for i, (word, _) in enumerate(words):
+        if not any(is_role(word[k:]) for k in range(len(word) - 1)):
+            continue
+        start = i
+        while start > 0 and i - start < 3 and words[start - 1][1] in _NOUN_TAGS | {"b"} and not _GENERIC & {words[start - 1][0]}:
+            start -= 1
+        return "".join(w for w, _ in words[start : i + 1])
+    return None
+
+
+def _phrase_with(asked: str, word: str) -> str | None:
+    """The noun phrase of the question `asked` that holds `word` (飓风 → 飓风梅利莎; 会 → 人大常委会第十四次会议), when it
+    says more than `word` itself: what "这场飓风" / "这次会" stands for."""
+    words = tagged_words(normalize(asked))
+    # a one-character noun (这次会) only as the end of a name (人大常委会), not inside a common word (这个数: 指数)
+    at = next((i for i, (w, tag) in enumerate(words) if word in w and tag in (_NOUN_TAGS if len(word) > 1 else _NAME_TAGS)), None)
+    if at is None:
+        return None
+    start, end = at, at + 1
+    while start > 0 and (words[start - 1][1] in _NOUN_TAGS or words[start - 1][0].isdigit()):  # 2025金融街论坛
+        start -= 1
+    while end < len(words) and (words[end][1] in _NOUN_TAGS or (words[end][1] == "m" and words[end][0].startswith("第"))):
+        end += 1
+    phrase = "".join(w for w, _ in words[start:end])
+    return phrase if phrase != word else None
 
 
 def _name_phrase(asked: str) -> str | None:
@@ -280,11 +327,19 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
     q = _LEADING_THAT.sub("", q)  # 那他老家是哪的: 那 only turns to the next question
     found = _PERSON_PRONOUN.search(q)
     if found:
-        referent = _referent(last, person=True, plural=found.group() in ("他们", "她们"))
+        referent = _referent(last, person=True, plural=found.group() in ("他们", "她们", *_TWO_PEOPLE))
         if referent:
             return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
     found = _THING_PRONOUN.search(q)
+    if found and found.start() > 0 and q[found.start() - 1] == "的":
+        found = None  # 袭击法国的那个风暴: the clause before it says which; it points at nothing said before
     if found and not (found.group() == "其" and found.start() > 0 and q[found.start() - 1] in "尤极"):
+        noun = next(iter(tagged_words(q[found.end() :])), ("", ""))[0]
+        phrase = _phrase_with(previous, noun) if len(found.group()) == 2 and noun else None
+        if phrase:  # 这场飓风 → 飓风梅利莎: the previous question's phrase with the same noun
+            return Rewrite(
+                q[: found.start()] + phrase + q[found.end() + len(noun) :], f"“{found.group()}{noun}”指{phrase}", prefer
+            )
         following = q[found.end() : found.end() + 1]
         referent = _phrase_ending(previous, following) if following else None
         referent = referent or _referent(last, person=False)

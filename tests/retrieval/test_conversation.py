@@ -127,3 +127,38 @@ def test_a_history_sent_as_text_finds_the_articles_it_quoted(searcher: Searcher)
     reply = answer(searcher, "他在哪个单位工作？", history=[Turn(first.question, first.answer)])
     assert reply.standalone_question == "塔依尔·米吉提在哪个单位工作？"
     assert not reply.abstained and reply.short_answer == "乌什县公安局"
+
+
+@pytest.mark.parametrize(
+    ("previous", "short", "follow_up", "standalone"),
+    [
+        ("荷兰外交大臣说两国合作的重点是啥", "半导体", "他叫啥", "荷兰外交大臣叫啥"),
+        ("智利副总统这次来上海是参加啥会", None, "她叫什么名字", "智利副总统叫什么名字"),
+    ],
+)
+def test_he_is_the_role_the_previous_question_named_when_it_named_no_one(
+    previous: str, short: str | None, follow_up: str, standalone: str
+) -> None:
+    assert rewrite(follow_up, [Turn(previous, "……", short, previous)]).question == standalone
+
+
+def test_the_two_of_them_are_both_people_named() -> None:
+    for pair in ("普京和拜登", "李强和黄循财"):
+        history = [Turn(f"{pair}哪天见的面", "……", "5月3日", f"{pair}哪天见的面")]
+        assert rewrite("他俩谈了什么", history).question == f"{pair}谈了什么"
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        ("台风摩羯已经造成多少人受伤", "这场台风海南转移了多少人", "台风摩羯海南转移了多少人"),
+        ("人大常委会第十二次会议定在哪几天开", "这次会要审哪些草案", "人大常委会第十二次会议要审哪些草案"),
+    ],
+)
+def test_this_noun_takes_the_previous_questions_phrase_with_that_noun(previous: str, follow_up: str, standalone: str) -> None:
+    assert rewrite(follow_up, [Turn(previous, "……", None, previous)]).question == standalone
+
+
+def test_a_demonstrative_after_a_clause_points_at_nothing_said_before() -> None:
+    history = [Turn("总理访问泰国是几号", "……", "25日", "总理访问泰国是几号")]
+    assert not rewrite("上个月袭击日本的那个台风叫啥", history).rewritten
