@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval.dates import time_expression
-from retrieval.questions import analyse_question, is_role
+from retrieval.questions import GENERIC_NAMES, analyse_question, is_role
 from retrieval.tokens import normalize, tagged_words
 
 MAX_TURNS = 10
@@ -36,8 +36,6 @@ _SIDE = re.compile(r"(?:那边|这边|那儿|这儿|那里|这里|方面)$")
 _LEADING_THAT = re.compile(r"^(?:那么|那)(?=他|她|它|这|该|此|其)")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
-# Words jieba tags as names that name nothing in particular.
-_GENERIC = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地", "一共", "总共"})
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def _names(text: str) -> list[str]:
 
 def _subjectless(q: str) -> bool:
     """A short question with no subject of its own: "在哪个城市？", "同比增长多少？", "还会见了谁？"."""
-    if len(q) > 12 or [n for n in _names(q) if n not in _GENERIC]:
+    if len(q) > 12 or [n for n in _names(q) if n not in GENERIC_NAMES]:
         return False
     words = tagged_words(normalize(q))
     first_word, first_tag = words[0] if words else ("", "")
@@ -155,7 +153,12 @@ def _role_phrase(asked: str) -> str | None:
         if not any(is_role(word[k:]) for k in range(len(word) - 1)):
             continue
         start = i
-        while start > 0 and i - start < 3 and words[start - 1][1] in _NOUN_TAGS | {"b"} and not _GENERIC & {words[start - 1][0]}:
+        while (
+            start > 0
+            and i - start < 3
+            and words[start - 1][1] in _NOUN_TAGS | {"b"}
+            and not GENERIC_NAMES & {words[start - 1][0]}
+        ):
             start -= 1
         return "".join(w for w, _ in words[start : i + 1])
     return None
@@ -181,7 +184,7 @@ def _phrase_with(asked: str, word: str) -> str | None:
 def _name_phrase(asked: str) -> str | None:
     """The noun phrase the question's first name starts (哈尔滨 + 亚冬会; 人大常委会 + 第十四次 + 会议)."""
     words = tagged_words(normalize(asked))
-    at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2 and w not in _GENERIC), None)
+    at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2 and w not in GENERIC_NAMES), None)
     if at is None:
         return None
     return _phrase_from(words, at, ordinals=True)
@@ -281,7 +284,14 @@ def standalone_history(history: Sequence[Turn]) -> list[Turn]:
 def leans_on_context(question: str) -> bool:
     """True when `question` points at something said before (他, 该所, 这座城市): alone, it does not say whom it asks about."""
     q = normalize(question)
-    return bool(_PERSON_PRONOUN.search(q) or _THING_PRONOUN.search(q))
+    return bool(_PERSON_PRONOUN.search(q) or _thing_pronoun(q))
+
+
+def _thing_pronoun(q: str) -> re.Match[str] | None:
+    """The first demonstrative of `q` that points back (该所, 这场), not one after a 的-clause that says which
+    (袭击法国的那个风暴 is a new topic)."""
+    found = _THING_PRONOUN.search(q)
+    return None if found and found.start() > 0 and q[found.start() - 1] == "的" else found
 
 
 def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
@@ -330,9 +340,7 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
         referent = _referent(last, person=True, plural=found.group() in ("他们", "她们", *_TWO_PEOPLE))
         if referent:
             return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
-    found = _THING_PRONOUN.search(q)
-    if found and found.start() > 0 and q[found.start() - 1] == "的":
-        found = None  # 袭击法国的那个风暴: the clause before it says which; it points at nothing said before
+    found = _thing_pronoun(q)
     if found and not (found.group() == "其" and found.start() > 0 and q[found.start() - 1] in "尤极"):
         noun = next(iter(tagged_words(q[found.end() :])), ("", ""))[0]
         phrase = _phrase_with(previous, noun) if len(found.group()) == 2 and noun else None

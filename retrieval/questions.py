@@ -154,10 +154,15 @@ _COLLOQUIAL = (
     ("多会儿", "什么时候"),
     ("几时", "什么时候"),
 )
+# Words for a person that are no role: 叫什么名字 after them asks for a name (国王 and 苏丹 too, though 苏丹 is a country).
+_PERSON_WORD = re.compile(
+    r"(?:他|她|此人|这人|那人|对方|孩子|小伙|姑娘|女孩|男孩|老人|同学|网友|嘉宾|选手|球员"
+    r"|国王|女王|王子|公主|苏丹|亲王|皇帝|天皇|教皇|教宗)$"
+)
 # A role right before "是谁" (院长是谁, 谁是…的负责人) asks for a person; a bare 谁 may be answered by an organisation
 # (根据谁的部署 → 最高人民法院), as 在哪里 may be by an outlet or body (在哪里开设专栏 → 新疆法制报).
 _ROLE = re.compile(
-    r"(?:长|书记|主任|主席|总理|总统|部长|经理|委员|代表|记者|作者|院士|专家|员|者|人|家|手|师|官|冠军|得主|负责人)$"
+    r"(?:长|书记|主任|主席|总理|总统|部长|经理|委员|代表|记者|作者|院士|专家|员|者|人|家|手|师|官|冠军|得主|负责人|首相|大臣)$"
 )
 # The role itself, as a word: 副院长, 党组书记, 检察长 (longest match before or after the question word).
 _ROLE_WORD = re.compile(
@@ -223,6 +228,8 @@ MEASURE_UNITS = {name: units for name, _, units in MEASURES}
 # A counter word after 几/多少 (几条, 多少家): the answer counts in it (16条, not 2024年).
 _COUNTER = re.compile("(?:几|多少)([项支家所件起条种批座艘架颗户辆届期场轮枚台套份篇部处层级本册张只头棵首幅栋])")
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
+#: Words jieba tags as names that name nothing in particular (一共 as an abbreviation, 全国 as a place).
+GENERIC_NAMES = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地", "一共", "总共"})
 
 
 @dataclass(frozen=True)
@@ -285,6 +292,16 @@ def is_role(word: str) -> bool:
     return bool(_ROLE_WORD.fullmatch(word))
 
 
+def _names_a_thing(subject: str) -> bool:
+    """True when what 叫什么名字 asks about is a thing, not a person: a thing noun (行动, 飞船) or a noun that is no role
+    and no pronoun for a person (那个大展 叫什么名字, but 那个航天员 / 他 叫什么名字)."""
+    if _THING_NOUNS.search(subject) or subject.endswith(("它", "它们")):
+        return True
+    last = tagged_words(subject)[-1:] if subject else []
+    noun = bool(last) and (last[0][1] == "vn" or (last[0][1].startswith("n") and not last[0][1].startswith("nr")))
+    return noun and not _ROLE.search(subject) and not _PERSON_WORD.search(subject)
+
+
 def _leading_role(text: str) -> str | None:
     """The role word `text` starts with (部长去机场送的 → 部长, 副总理一起出席 → 副总理), or None."""
     text = text.lstrip("个位名")
@@ -299,7 +316,8 @@ def analyse_question(question: str) -> QuestionForm:
         text = text.replace(colloquial, plain)
     text = _CHAT_OPENER.sub("", text) or text
     chinese = bool(_CJK.search(text))
-    names = tuple(dict.fromkeys(w for w, tag in tagged_words(text) if tag in _NAME_TAGS and len(w) >= 2)) if chinese else ()
+    tagged = tagged_words(text) if chinese else []
+    names = tuple(dict.fromkeys(w for w, tag in tagged if tag in _NAME_TAGS and len(w) >= 2 and w not in GENERIC_NAMES))
     if not chinese:
         for english_kind, english in _ENGLISH_KIND:
             m = english.search(text)
@@ -312,7 +330,7 @@ def analyse_question(question: str) -> QuestionForm:
             continue
         kind = pattern_kind
         word = m.group()
-        if kind == "person" and "名字" in word and _THING_NOUNS.search(text[: m.start()].rstrip("叫的是")):
+        if kind == "person" and "名字" in word and _names_a_thing(text[: m.start()].rstrip("叫的是")):
             kind = "thing"
         if kind == "thing" and word == "什么" and re.match(r"什么(?:人|职务)", text[m.start() :]):
             kind = "person" if text[m.start() :].startswith("什么人") else "thing"

@@ -630,3 +630,20 @@ def test_the_name_under_the_title_the_question_writes_answers() -> None:
 )
 def test_the_phrase_where_the_question_word_stands_keeps_its_noun(question: str, text: str, short: str) -> None:
     assert _aligned_span(text, analyse_question(question), find_mentions(text)) == short
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("去年办的那个大展叫啥名字", "thing"),
+        ("这只大熊猫叫什么名字", "thing"),
+        ("那个航天员叫什么名字", "person"),
+        ("他叫什么名字", "person"),
+    ],
+)
+def test_what_is_called_asks_for_a_person_only_about_a_person(question: str, kind: str) -> None:
+    assert analyse_question(question).kind == kind
+
+
+def test_a_word_tagged_as_a_name_that_names_nothing_is_not_a_question_name() -> None:
+    assert analyse_question("我国现在一共几颗风云卫星").names == ("卫星",)

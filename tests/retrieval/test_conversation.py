@@ -3,7 +3,7 @@
 import pytest
 
 from retrieval.answer import answer, cited_articles
-from retrieval.conversation import Turn, rewrite
+from retrieval.conversation import Turn, leans_on_context, rewrite
 from retrieval.search import Searcher
 
 LEAD = "自治区高院院长迪里夏提·沙依木、自治区检察院检察长高继明出席会议并讲话。[1]"
@@ -162,3 +162,8 @@ def test_this_noun_takes_the_previous_questions_phrase_with_that_noun(previous: 
 def test_a_demonstrative_after_a_clause_points_at_nothing_said_before() -> None:
     history = [Turn("总理访问泰国是几号", "……", "25日", "总理访问泰国是几号")]
     assert not rewrite("上个月袭击日本的那个台风叫啥", history).rewritten
+
+
+def test_a_question_with_a_demonstrative_after_a_clause_stands_on_its_own() -> None:
+    assert leans_on_context("那个大展叫啥名字")
+    assert not leans_on_context("故宫建院一百年搞的那个大展叫啥名字")
