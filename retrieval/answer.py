@@ -135,6 +135,27 @@ _DOCTRINE = re.compile(
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
 _CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
+# Pairs of words that pick one of two populations or scopes: a figure for one side does not answer a question about
+# the other (境外采购商 for 境内采购商). Directions (上涨 / 下降) are no such pair: 涨了多少 is answered by 下降0.3%.
+_SIDES = tuple(
+    pair
+    for a, b in (
+        ("境内", "境外"),
+        ("国内", "国外"),
+        ("入境", "出境"),
+        ("进口", "出口"),
+        ("男子", "女子"),
+        ("男篮", "女篮"),
+        ("男足", "女足"),
+        ("男排", "女排"),
+        ("上半年", "下半年"),
+        ("城镇", "农村"),
+        ("夏季", "冬季"),
+        ("线上", "线下"),
+    )
+    for pair in ((a, b), (b, a))
+)
+_BOTH_SIDES = re.compile(r"境内外|国内外|出入境|进出口|男女|城乡|线上线下|冬夏|夏冬")
 _MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)|有些|许多|很多|大量|少量|若干|多数|少数")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
@@ -994,6 +1015,8 @@ def _candidates(
             seen.add(key)
             if not _names_numbers(normalize(f"{hit.title} {lead} {context} {text}"), form):
                 continue  # about another edition, launch or year than the one asked
+            if _other_side(key, form):
+                continue  # 境内采购商: a figure of the 境外 ones is about others
             norm_context = normalize(context)
             credit = dict(title_credit)
             for t, w in weights.items():
@@ -1019,6 +1042,14 @@ def _candidates(
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
             found.append(_Unit(hit, text, score, coverage, tie, short, dates, in_full))
     return sorted(found, key=lambda c: -c.score)
+
+
+def _other_side(text: str, form: QuestionForm) -> bool:
+    """True when normalised unit `text` writes the other side of a pair the question picks one side of (境内 asked,
+    境外 written, 境内 not): its figures are about another population. Words naming both sides (进出口, 国内外) count for
+    neither."""
+    text = _BOTH_SIDES.sub("", text)
+    return any(a in form.text and a not in text and b in text for a, b in _SIDES)
 
 
 def _citation(n: int, hit: Hit) -> Citation:

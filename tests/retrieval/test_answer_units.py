@@ -16,6 +16,7 @@ from retrieval.answer import (
     _followers,
     _head_noun,
     _names_numbers,
+    _other_side,
     _strict,
     _typed_candidate,
     _Unit,
@@ -647,3 +648,17 @@ def test_what_is_called_asks_for_a_person_only_about_a_person(question: str, kin
 
 def test_a_word_tagged_as_a_name_that_names_nothing_is_not_a_question_name() -> None:
     assert analyse_question("我国现在一共几颗风云卫星").names == ("卫星",)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "other"),
+    [
+        ("广交会境内采购商来了多少人", "截至今天17时，境外采购商到会人数超6.9万人。", True),
+        ("广交会境外采购商来了多少人", "截至今天17时，境外采购商到会人数超6.9万人。", False),
+        ("前三季度出口增长了多少", "前三季度，我国货物贸易进出口总值33.61万亿元，其中出口增长7.1%。", False),
+        ("上半年进口了多少", "今年上半年，出口额达到1.2万亿元。", True),
+        ("男篮拿了第几名", "中国女篮获得亚洲杯亚军。", True),
+    ],
+)
+def test_a_figure_of_the_other_side_does_not_answer(question: str, text: str, other: bool) -> None:
+    assert _other_side(text, analyse_question(question)) is other
