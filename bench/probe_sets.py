@@ -1,16 +1,18 @@
-"""Write the probe sets as BEIR folders: build/eval/probe-tune, probe-tune2, probe-tune4 and probe-holdout.
+"""Write the probe sets as BEIR folders: build/eval/probe-tune, probe-tune2, probe-tune4, probe-tune5 and probe-holdout.
 
-Four probes of 40 questions each (eval/probes/questions.jsonl), written the way people type over random articles of
-four months of the news corpus that no other set uses, each blind (its writer saw neither the code nor its answers)
+Five probes of 40 questions each (eval/probes/questions.jsonl), written the way people type over random articles of
+five months of the news corpus that no other set uses, each blind (its writer saw neither the code nor its answers)
 and after the mends of the one before:
 - June 2025 (`tune`): defects it showed were mended;
 - March 2026 (`tune2`): held out for one round of changes, then mended on too;
 - October 2025 (`tune4`): held out for two rounds, then mended on too;
-- December 2025 (`holdout`): written after those mends and never tuned on.
+- August 2025 (`tune5`): written for tuning, beside
+- December 2025 (`holdout`): written after the October mends and never tuned on.
 Each has 30 answerable questions (4 in traditional script, 2 in English) and 10 the corpus cannot answer (5 near
 misses, 5 about things the month does not report). Each half's corpus is its own month's articles, assembled from
-../shared/corpora/xwlb-news.jsonl.gz (the news text belongs to CCTV and is never committed). The March, October and
-December probes have 12 dialogues each: eval/dialogues/probe-tune2.jsonl, probe-tune4.jsonl and probe-holdout.jsonl.
+../shared/corpora/xwlb-news.jsonl.gz (the news text belongs to CCTV and is never committed). The March, October,
+August and December probes have 12 dialogues each: eval/dialogues/probe-tune2.jsonl, probe-tune4.jsonl,
+probe-tune5.jsonl and probe-holdout.jsonl.
 February 2025 (`tune3`) has no single questions, only 24 dialogues written to tune follow-ups:
 eval/dialogues/probe-tune3.jsonl.
 
@@ -25,7 +27,14 @@ from bench.own_sets import ROOT, build_halves, news_rows
 
 QUESTIONS = ROOT / "eval" / "probes" / "questions.jsonl"
 #: each half over its own month: a question's 今年 and 去年 are read against that month's newest article
-MONTH_OF_HALF = {"tune": "2025-06", "tune2": "2026-03", "tune3": "2025-02", "tune4": "2025-10", "holdout": "2025-12"}
+MONTH_OF_HALF = {
+    "tune": "2025-06",
+    "tune2": "2026-03",
+    "tune3": "2025-02",
+    "tune4": "2025-10",
+    "tune5": "2025-08",
+    "holdout": "2025-12",
+}
 
 
 def main() -> None:

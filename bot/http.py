@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.limits import RateLimiter
 from bot.logs import configure_logging, request_id_var
-from retrieval import __version__
+from retrieval import __version__, crosslingual
 from retrieval.answer import MAX_HISTORY
 from retrieval.conversation import Turn
 from retrieval.engine import Engine
@@ -412,6 +412,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not engine.ready:
             await to_thread.run_sync(engine.load)
+        await to_thread.run_sync(crosslingual.warm_up)  # the English → Chinese glossary, not on the first English question
 
         async def watch() -> None:
             # A new `newsqa index` switches CURRENT atomically: load the new build beside the old one, then swap.

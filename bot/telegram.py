@@ -61,6 +61,7 @@ from bot.render import (
     utf16_length,
     visible_text,
 )
+from retrieval import crosslingual
 from retrieval.answer import MAX_HISTORY, Citation
 from retrieval.conversation import Turn
 from retrieval.engine import Engine
@@ -351,6 +352,7 @@ class Conversation:
         """Load the encoder and index once (off the event loop) and publish the command list."""
         if not self.engine.ready:
             await asyncio.to_thread(self.engine.load, self.strict_load)
+        await asyncio.to_thread(crosslingual.warm_up)  # the English → Chinese glossary, not on the first English question
         if self.watch_index and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch())
         try:

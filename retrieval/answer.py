@@ -22,6 +22,7 @@ import numpy as np
 
 from retrieval.chunks import split_sentences
 from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_context, rewrite
+from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import ERA, Mention, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
@@ -49,6 +50,7 @@ ABSTAIN_OTHER_LANGUAGE = (
 CONFIDENCE_BIAS = -56.610
 CONFIDENCE_WEIGHTS = {"coverage": 6.595, "tie": 1.143, "dense": 57.523, "open": 0.784}
 MIN_CONFIDENCE = 0.35
+MIN_CONFIDENCE_TRANSLATED = 0.5  # for a question asked in another language and searched as its Chinese words
 STRONG_TIE = 0.5  # with STRONG_COVERAGE: typed evidence that answers whatever the confidence model says
 STRONG_COVERAGE = 0.5
 # A follower unit must cover at least this share of the question's term weight.
@@ -262,6 +264,11 @@ class TermWeights:
         col = self._vocab.get(term)
         df = 0 if col is None else int(self._indptr[col + 1] - self._indptr[col])
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def usage(self, term: str) -> float:
+        """How many passages use `term` (0 when none does)."""
+        col = self._vocab.get(term)
+        return 0.0 if col is None else float(self._indptr[col + 1] - self._indptr[col])
 
     def known(self, term: str) -> bool:
         """True when `term` occurs in the corpus (as a word or a character bigram)."""
@@ -1150,6 +1157,10 @@ def _decide(
         and best.tie >= MIN_TIE
         and best.coverage >= STRONG_COVERAGE
     )
+    if rewritten.translated:  # a question put into Chinese word by word has lost its grammar: only clear evidence
+        return (
+            (_followers(best, ranked, form), evidence) if evidence["confidence"] >= MIN_CONFIDENCE_TRANSLATED else ([], evidence)
+        )
     if evidence["confidence"] >= MIN_CONFIDENCE or strong or followed:
         return _followers(best, ranked, form), evidence
     return [], evidence
@@ -1297,6 +1308,11 @@ def answer(
     if history and not history[-1].article_ids:  # an HTTP client sends the earlier turns as text only
         history = [*history[:-1], replace(history[-1], article_ids=cited_articles(searcher, history[-1].answer))]
     rewritten = rewrite(asked, history[-MAX_HISTORY:]) if history else Rewrite(asked)
+    other_language = not analyse_question(asked).chinese
+    if other_language:  # Who is the Cape Town mayor…? → 开普敦市长……是谁: the Chinese words of its content, searched as Chinese
+        translated = chinese_question(rewritten.question, TermWeights(searcher).usage)
+        if translated:
+            rewritten = Rewrite(translated, f"译为中文：{translated}", rewritten.prefer_articles, translated=True)
     if searcher.index.time.dated:  # an undated corpus (CMRC) keeps the question's time as words to match
         when = question_time(rewritten.question, now or corpus_now(searcher))
     else:
@@ -1358,7 +1374,7 @@ def answer(
     citations: list[Citation] = []
     short: str | None = None
     if abstained:
-        text = ABSTAIN_TEXT if form.chinese else ABSTAIN_OTHER_LANGUAGE
+        text = ABSTAIN_OTHER_LANGUAGE if other_language else ABSTAIN_TEXT
         nearest: dict[str, Hit] = {}
         for hit in result.hits:  # one nearest passage per article
             nearest.setdefault(hit.article_id, hit)

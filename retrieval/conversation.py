@@ -60,6 +60,8 @@ class Rewrite:
     prefer_articles: tuple[str, ...] = field(default_factory=tuple)
     #: what "那X呢？" asks about instead (X): an answer must name it, not repeat the previous one
     subject: str = ""
+    #: the question was asked in another language and is searched as its Chinese words (retrieval.crosslingual)
+    translated: bool = False
 
     @property
     def rewritten(self) -> bool:
