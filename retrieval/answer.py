@@ -685,7 +685,9 @@ def _typed_candidate(
         ):
             return False  # 二十三号 in 神舟二十三号: a name, not a day
         # A name holding the question's own subject (叶城县公安局伯西热克派出所 for 伯西热克派出所在哪个县) describes it.
-        return not any(len(t) >= 3 and t in span and t != head for t in weights)  # 哪个派出所: 派出所 may end it
+        # A body's name may hold a common word of the question (轻工业 in 中国轻工业联合会 for 轻工业数据是哪家发布的).
+        subject = [t for t in weights if m.kind != "org" or any(t in n for n in form.names)]
+        return not any(len(t) >= 3 and t in span and t != head for t in subject)  # 哪个派出所: 派出所 may end it
 
     valid = [m for m in accepted if usable(m) and fits(m)]
     for m in valid:

@@ -171,7 +171,9 @@ _ROLE_WORD = re.compile(
     r"外长|大使|航天员|大臣|首相))$"
 )
 # A number with its unit in the question (第136届, 十九号, 2025年) names one edition, launch or year among many.
-_NUMBER = re.compile(r"第?(?:\d+|[一二三四五六七八九十百零两]+)(?:届|号|期(?!间)|次|批|轮|年|月|日|号线|周年)")
+_NUMBER = re.compile(r"第?(?:\d+|[一二三四五六七八九十百零两]+)(?:届|号|期(?!间)|次|批|轮|场|年|月|日|号线|周年)")
+# 一年平均, 两年来: a length of time, not the year of an event (2025年, 第二年 are).
+_DURATION = re.compile(r"[一二两三四五六七八九十]+年")
 _ACCEPTS = {
     "person": ("person", "org"),
     "place": ("place", "org"),
@@ -282,7 +284,10 @@ def _numbers(text: str) -> tuple[str, ...]:
         dict.fromkeys(
             m.group()
             for m in _NUMBER.finditer(text)
-            if not m.group().startswith(("几", "多")) and text[m.start() - 1 : m.start()] != "哪"  # 哪一年 asks
+            if not m.group().startswith(("几", "多"))
+            and text[m.start() - 1 : m.start()] != "哪"  # 哪一年 asks
+            and not _DURATION.fullmatch(m.group())
+            and (m.group().startswith("第") or not m.group().endswith("场"))  # 第四场 names one; 一场战争 counts
         )
     )
 

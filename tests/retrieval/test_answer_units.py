@@ -662,3 +662,23 @@ def test_a_word_tagged_as_a_name_that_names_nothing_is_not_a_question_name() -> 
 )
 def test_a_figure_of_the_other_side_does_not_answer(question: str, text: str, other: bool) -> None:
     assert _other_side(text, analyse_question(question)) is other
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        ("十四五期间海关一年平均监管多少吨货物", ()),
+        ("第四场记者招待会哪天开的", ("第四场",)),
+        ("这是怎样一场战争", ()),
+        ("2025年的收入是多少", ("2025年",)),
+    ],
+)
+def test_a_length_of_time_or_a_count_pins_no_edition_down(question: str, numbers: tuple[str, ...]) -> None:
+    assert analyse_question(question).numbers == numbers
+
+
+def test_a_body_named_after_the_questions_subject_answers_who_published_it() -> None:
+    text = "中国轻工业联合会数据显示，上半年，我国轻工业延续回升向好态势。"
+    weights = {"上半年": 2.0, "轻工业": 5.0, "营收": 3.0, "发布": 1.0}
+    form = analyse_question("上半年轻工业营收这个数是哪家机构发布的")
+    assert _typed_candidate(text, find_mentions(text), form, weights, 11.0)[0] == "中国轻工业联合会"
