@@ -136,6 +136,7 @@ _DOCTRINE = re.compile(
 )
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
+_CLOCK_TIME = re.compile(r"\d{1,2}(?:[点时:：](?!代)|\s*[AaPp][Mm])|[一二三四五六七八九十]{1,3}[点时](?!代)")
 _CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
 # Pairs of words that pick one of two populations or scopes: a figure for one side does not answer a question about
 # the other (境外采购商 for 境内采购商). Directions (上涨 / 下降) are no such pair: 涨了多少 is answered by 下降0.3%.
@@ -690,6 +691,9 @@ def _typed_candidate(
         return not any(len(t) >= 3 and t in span and t != head for t in subject)  # 哪个派出所: 派出所 may end it
 
     valid = [m for m in accepted if usable(m) and fits(m)]
+    if wants_clock and any(_CLOCK_TIME.search(text[m.start : m.end]) for m in valid if m.kind == "time"):
+        # 几点落地: 12时许 says it, 20日中午 only the part of the day
+        valid = [m for m in valid if m.kind != "time" or _CLOCK_TIME.search(text[m.start : m.end])]
     for m in valid:
         if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers

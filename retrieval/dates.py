@@ -228,8 +228,14 @@ def _parse_iso(value: str | None) -> date | None:
 RANGE_WORDS = ("至", "到", "-", "－", "—", "–", "~", "～")
 
 
+_TIME_OF_DAY = re.compile(
+    r"(?:上午|下午|中午|晚上|晚间|早上|凌晨|傍晚|夜间|清晨|深夜|晚|早|夜)?(?:\d{1,2}[时点](?:\d{1,2}分)?(?:许|左右)?)?"
+)
+
+
 def annotate(text: str, spans: Sequence[DateSpan]) -> str:
-    """`text` with each resolved relative date followed by its dates in full: 今年5月 → 今年5月〔2022年5月〕."""
+    """`text` with each resolved relative date followed by its dates in full: 今年5月 → 今年5月〔2022年5月〕, 26日下午 →
+    26日下午〔2025年8月26日〕."""
     out, pos = [], 0
     ordered = sorted((s for s in spans if s.relative), key=lambda s: s.start)
     opened: DateSpan | None = None  # the first end of a range being read
@@ -245,8 +251,11 @@ def annotate(text: str, spans: Sequence[DateSpan]) -> str:
         # Each end in full (2023年11月8日至2023年11月10日): a reader looking for either day finds it.
         said = f"{opened.label}至{span.label}" if opened else span.label
         opened = None
-        out += [text[pos : span.end], f"〔{said}〕"]
-        pos = span.end
+        # After the time of day that goes with the date (26日下午3时〔…〕): the words a reader quotes stay together.
+        end = _TIME_OF_DAY.match(text, span.end).end()  # type: ignore[union-attr]  # the pattern matches the empty string
+        end = min(end, following.start) if following else end
+        out += [text[pos:end], f"〔{said}〕"]
+        pos = end
     return "".join(out) + text[pos:]
 
 

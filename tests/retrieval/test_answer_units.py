@@ -682,3 +682,10 @@ def test_a_body_named_after_the_questions_subject_answers_who_published_it() -> 
     weights = {"上半年": 2.0, "轻工业": 5.0, "营收": 3.0, "发布": 1.0}
     form = analyse_question("上半年轻工业营收这个数是哪家机构发布的")
     assert _typed_candidate(text, find_mentions(text), form, weights, 11.0)[0] == "中国轻工业联合会"
+
+
+def test_what_time_is_answered_by_the_clock_not_the_part_of_the_day() -> None:
+    text = "专机20日中午抵达拉萨，在贡嘎机场降落的时间是12时许。"
+    weights = {"专机": 4.0, "抵达": 2.0, "拉萨": 3.0}
+    form = analyse_question("专机几点抵达拉萨")
+    assert _typed_candidate(text, find_mentions(text), form, weights, 9.0, dated=True)[0] == "12时"

@@ -232,3 +232,10 @@ def test_which_days_is_answered_with_the_whole_range(tmp_path: Path) -> None:
     reply = answer(searcher, "李强去天津参加夏季达沃斯论坛是哪几天？")
     assert reply.short_answer == "6月24日至25日"
     assert "6月24日至25日〔2025年6月24日至2025年6月25日〕" in reply.answer
+
+
+def test_the_full_date_follows_the_time_of_day_said_with_it() -> None:
+    text = "赵乐际26日下午在人民大会堂会谈。专机20日中午12时许抵达。"
+    assert annotate(text, resolve_dates(text, date(2025, 8, 26))) == (
+        "赵乐际26日下午〔2025年8月26日〕在人民大会堂会谈。专机20日中午12时许〔2025年8月20日〕抵达。"
+    )
