@@ -689,3 +689,8 @@ def test_what_time_is_answered_by_the_clock_not_the_part_of_the_day() -> None:
     weights = {"专机": 4.0, "抵达": 2.0, "拉萨": 3.0}
     form = analyse_question("专机几点抵达拉萨")
     assert _typed_candidate(text, find_mentions(text), form, weights, 9.0, dated=True)[0] == "12时"
+
+
+def test_names_jieba_tags_as_full_names_are_question_names() -> None:
+    assert "李强" in analyse_question("李强20号在北京调研去了哪家药企").names
+    assert "习近平" in analyse_question("习近平给谁回信").names
