@@ -18,9 +18,18 @@ def _rewritten(reply: Answer) -> bool:
     return bool(reply.standalone_question) and reply.standalone_question != reply.question
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def rewrite_label(reply: Answer) -> str:
+    """What precedes the searched form of a rewritten question: 理解为, and in English too for a question asked in
+    another language (it was searched as its Chinese words)."""
+    return "理解为：" if _CJK.search(reply.question) else "理解为 (searched in Chinese as)："
+
+
 def render_text(reply: Answer) -> str:
     """An answer for a terminal: the short answer first, the text with [n] markers, then the numbered sources."""
-    lines = [f"理解为：{reply.standalone_question}"] if _rewritten(reply) else []
+    lines = [f"{rewrite_label(reply)}{reply.standalone_question}"] if _rewritten(reply) else []
     lines += [f"答：{reply.short_answer}", ""] if reply.short_answer and not reply.abstained else []
     lines += [reply.answer, ""]
     lines.append("最接近的段落：" if reply.abstained else "来源：")
@@ -210,7 +219,7 @@ def render_telegram(reply: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     """An answer as Telegram HTML messages: the text with [n] markers, then the numbered sources (title linked to the
     original, outlet, date), the short answer first in bold; an abstention says so and lists the nearest sources.
     Split to fit `limit`."""
-    lines = [f"<i>理解为：{escape_html(reply.standalone_question or '')}</i>"] if _rewritten(reply) else []
+    lines = [f"<i>{rewrite_label(reply)}{escape_html(reply.standalone_question or '')}</i>"] if _rewritten(reply) else []
     lines += [f"<b>{escape_html(reply.short_answer)}</b>", ""] if reply.short_answer and not reply.abstained else []
     lines.append(escape_html(reply.answer))
     if reply.citations:

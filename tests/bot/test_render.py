@@ -177,3 +177,11 @@ def test_a_rewritten_follow_up_says_how_it_was_understood() -> None:
     reply = Answer("他呢？", "高继明出席会议。[1]", False, [cite(1)], short_answer="高继明", standalone_question="高继明呢？")
     assert render_text(reply).startswith("理解为：高继明呢？")
     assert visible_text("".join(render_telegram(reply))).startswith("理解为：高继明呢？")
+
+
+def test_a_question_in_english_says_in_english_that_it_was_searched_in_chinese() -> None:
+    english = Answer("Who is the Cape Town mayor?", "答。[1]", False, [cite(1)], {}, "希尔", "开普敦市长是谁")
+    chinese = Answer("他是谁", "答。[1]", False, [cite(1)], {}, "希尔", "希尔是谁")
+    assert "searched in Chinese as" in render_text(english) and "开普敦市长是谁" in render_text(english)
+    assert "searched in Chinese as" in visible_text(render_telegram(english)[0])
+    assert "理解为：希尔是谁" in render_text(chinese) and "searched" not in render_text(chinese)
