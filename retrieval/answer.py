@@ -703,7 +703,7 @@ def _typed_candidate(
         # Among candidates tied alike, the one next to the event word wins (proximity alone reaches 1.0 for both).
         closeness = _event_closeness(text, norm, m, event_word) if event_word else 0.0
         if form.role and m.kind == "person":  # 新加坡总理叫什么: 新加坡总理黄循财, not 国务院总理李强 beside it
-            closeness = max(closeness, _title_closeness(text, norm, m, form.role, weights, total))
+            closeness = max(closeness, _title_closeness(norm, m, form.role, weights, total))
         # A quantity in the unit asked for answers more surely: 多少公里 → 361.3公里 (the question's own word, weighed as
         # a term), 死了几个人 → 29人 (a unit of the measure asked, MEASURE_TIE).
         named_unit = (
@@ -880,7 +880,7 @@ def _event_closeness(text: str, norm: str, m: Mention, word: str) -> float:
     return found
 
 
-def _title_closeness(text: str, norm: str, m: Mention, role: str, weights: dict[str, float], total: float) -> float:
+def _title_closeness(norm: str, m: Mention, role: str, weights: dict[str, float], total: float) -> float:
     """EVENT_WORD_WEIGHT times the share of the question's terms in the title written right before person `m` when that
     title ends in the asked `role` (新加坡总理黄循财 for 新加坡总理叫什么), else 0."""
     clause = _CLAUSE_BREAK_BEFORE.split(norm[max(0, m.start - TITLE_REACH) : m.start])[-1].rstrip()
@@ -923,12 +923,14 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
         if after:  # "什么文件" → the phrase may end with the question's noun
             k = normalize(phrase).find(after[:2])
             if k > 0:
-                end = i + length + len(text[i + length :]) - len(rest) + k + len(after)  # where the noun ends in `text`
+                whole = normalize(phrase)[k : k + len(after)] == after  # the question's noun is written in full
+                start = len(text) - len(rest)  # where the phrase starts in `text`
+                end = start + k + len(after)  # and where the noun ends
                 # LAC may start the name a character late (利克斯托港): the name runs from the noun's end to the mention's
-                named = next((m for m in mentions if end <= m.start <= end + 1 and m.end - end >= 2), None)
-                if normalize(phrase)[k : k + len(after)] == after and named and named.end <= end - k - len(after) + len(phrase):
+                named = next((m for m in mentions if end <= m.start <= end + 1 and end + 2 <= m.end <= start + len(phrase)), None)
+                if whole and named:
                     return text[end : named.end]  # 最大集装箱港口费利克斯托港: the name after the noun answers
-                phrase = phrase[: k + len(after)] if normalize(phrase)[k : k + len(after)] == after else phrase[:k]
+                phrase = phrase[: k + len(after)] if whole else phrase[:k]
         phrase = _TRAILING_FILLER.sub("", phrase.strip("“”\"'「」 "))
         if 2 <= len(phrase) <= MAX_SHORT_CHARS:
             return phrase
@@ -1164,12 +1166,10 @@ def _decide(
         and best.coverage >= STRONG_COVERAGE
     )
     if rewritten.translated:  # a question put into Chinese word by word has lost its grammar: only clear evidence
-        return (
-            (_followers(best, ranked, form), evidence) if evidence["confidence"] >= MIN_CONFIDENCE_TRANSLATED else ([], evidence)
-        )
-    if evidence["confidence"] >= MIN_CONFIDENCE or strong or followed:
-        return _followers(best, ranked, form), evidence
-    return [], evidence
+        answered = evidence["confidence"] >= MIN_CONFIDENCE_TRANSLATED
+    else:
+        answered = evidence["confidence"] >= MIN_CONFIDENCE or strong or followed
+    return (_followers(best, ranked, form), evidence) if answered else ([], evidence)
 
 
 def _planned(unit: _Unit) -> bool:

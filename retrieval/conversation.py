@@ -34,6 +34,7 @@ _BARE_FOLLOW_UP = re.compile(
 )
 _SIDE = re.compile(r"(?:那边|这边|那儿|这儿|那里|这里|方面)$")
 _LEADING_THAT = re.compile(r"^(?:那么|那)(?=他|她|它|这|该|此|其)")
+# Narrower than questions.NAME_TAGS (no nrfg): measured with it, 他 after 来北京跟习近平会谈的文莱苏丹叫啥 became 习近平.
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
 
@@ -156,10 +157,7 @@ def _role_phrase(asked: str) -> str | None:
             continue
         start = i
         while (
-            start > 0
-            and i - start < 3
-            and words[start - 1][1] in _NOUN_TAGS | {"b"}
-            and not GENERIC_NAMES & {words[start - 1][0]}
+            start > 0 and i - start < 3 and words[start - 1][1] in _NOUN_TAGS | {"b"} and words[start - 1][0] not in GENERIC_NAMES
         ):
             start -= 1
         return "".join(w for w, _ in words[start : i + 1])

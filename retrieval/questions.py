@@ -229,7 +229,8 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
 MEASURE_UNITS = {name: units for name, _, units in MEASURES}
 # A counter word after 几/多少 (几条, 多少家): the answer counts in it (16条, not 2024年).
 _COUNTER = re.compile("(?:几|多少)([项支家所件起条种批座艘架颗户辆届期场轮枚台套份篇部处层级本册张只头棵首幅栋])")
-_NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt", "nz", "j"})  # nrfg: 习近平, 李强; nrt: transliterated names
+#: jieba's tags of names: people (nrfg: 习近平, 李强; nrt: transliterated), places, organisations, other proper nouns
+NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt", "nz", "j"})
 #: Words jieba tags as names that name nothing in particular (一共 as an abbreviation, 全国 as a place).
 GENERIC_NAMES = frozenset({"城市", "国家", "地区", "地方", "同比", "环比", "全国", "中方", "外方", "当地", "一共", "总共"})
 
@@ -322,7 +323,7 @@ def analyse_question(question: str) -> QuestionForm:
     text = _CHAT_OPENER.sub("", text) or text
     chinese = bool(_CJK.search(text))
     tagged = tagged_words(text) if chinese else []
-    names = tuple(dict.fromkeys(w for w, tag in tagged if tag in _NAME_TAGS and len(w) >= 2 and w not in GENERIC_NAMES))
+    names = tuple(dict.fromkeys(w for w, tag in tagged if tag in NAME_TAGS and len(w) >= 2 and w not in GENERIC_NAMES))
     if not chinese:
         for english_kind, english in _ENGLISH_KIND:
             m = english.search(text)
