@@ -1037,6 +1037,10 @@ def _candidates(
             for t, w in weights.items():
                 if t in norm_context:
                     credit[t] = max(credit.get(t, 0.0), CONTEXT_CREDIT * w)
+            names = [normalize(text[m.start : m.end]) for m in mentions if m.kind in ("org", "place", "thing")]
+            for t, w in weights.items():  # 美联储 for 美国联邦储备委员会, 天大 for 天津大学: an abbreviation is found
+                if t not in key and any(_abbreviates(t, name) for name in names):
+                    credit[t] = w
             for n, first in firsts.items():  # 第一次 written 首次: its words are found
                 if first in text or first in title:
                     credit.update({t: weights[t] for t in weights if t in n})
@@ -1065,6 +1069,19 @@ def _other_side(text: str, form: QuestionForm) -> bool:
     neither."""
     text = _BOTH_SIDES.sub("", text)
     return any(a in form.text and a not in text and b in text for a, b in _SIDES)
+
+
+def _abbreviates(short: str, name: str) -> bool:
+    """True when `short` may abbreviate `name`: 2 to 4 Chinese characters, the name's first, then others in order
+    (美联储 → 美国联邦储备委员会, 国常会 → 国务院常务会议)."""
+    if not 2 <= len(short) <= 4 or len(name) <= len(short) or name[0] != short[0] or not _CJK_RUN.fullmatch(short):
+        return False
+    at = 0
+    for ch in short:
+        at = name.find(ch, at) + 1
+        if at == 0:
+            return False
+    return True
 
 
 def _citation(n: int, hit: Hit) -> Citation:

@@ -10,6 +10,7 @@ from retrieval.answer import (
     ABSTAIN_TEXT,
     MIN_TIE,
     TermWeights,
+    _abbreviates,
     _aligned_span,
     _best,
     _corpus_words,
@@ -694,3 +695,22 @@ def test_what_time_is_answered_by_the_clock_not_the_part_of_the_day() -> None:
 def test_names_jieba_tags_as_full_names_are_question_names() -> None:
     assert "李强" in analyse_question("李强20号在北京调研去了哪家药企").names
     assert "习近平" in analyse_question("习近平给谁回信").names
+
+
+@pytest.mark.parametrize(
+    ("short", "name", "abbreviates"),
+    [
+        ("美联储", "美国联邦储备委员会", True),
+        ("天大", "天津大学", True),
+        ("国常会", "国务院常务会议", True),
+        ("大学", "天津大学", False),
+    ],
+)
+def test_an_abbreviation_is_the_names_first_character_then_others_in_order(short: str, name: str, abbreviates: bool) -> None:
+    assert _abbreviates(short, name) is abbreviates
+
+
+def test_a_question_in_abbreviations_covers_the_unit_that_spells_them_out(searcher: Searcher) -> None:
+    full = answer(searcher, "自治区高级人民法院院长是谁？")
+    short = answer(searcher, "自治区高法院长是谁？")
+    assert full.short_answer == short.short_answer == "迪里夏提·沙依木"
