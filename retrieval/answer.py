@@ -1037,10 +1037,10 @@ def _candidates(
             for t, w in weights.items():
                 if t in norm_context:
                     credit[t] = max(credit.get(t, 0.0), CONTEXT_CREDIT * w)
-            names = [normalize(text[m.start : m.end]) for m in mentions if m.kind in ("org", "place", "thing")]
-            for t, w in weights.items():  # 美联储 for 美国联邦储备委员会, 天大 for 天津大学: an abbreviation is found
-                if t not in key and any(_abbreviates(t, name) for name in names):
-                    credit[t] = w
+            missing = [t for t in weights if t not in key and t not in credit and 2 <= len(t) <= 4]
+            if missing:  # 美联储 for 美国联邦储备委员会, 天大 for 天津大学: an abbreviation is found
+                names = [normalize(text[m.start : m.end]) for m in mentions if m.kind in ("org", "place", "thing")]
+                credit.update({t: weights[t] for t in missing if any(_abbreviates(t, name) for name in names)})
             for n, first in firsts.items():  # 第一次 written 首次: its words are found
                 if first in text or first in title:
                     credit.update({t: weights[t] for t in weights if t in n})
