@@ -524,25 +524,6 @@ def test_a_plan_period_is_no_number_to_match() -> None:
     assert analyse_question("十五五期间单位GDP二氧化碳排放要累计降多少").numbers == ()
 
 
-def test_a_count_takes_the_counted_noun_only_where_the_question_ends_it() -> None:
-    text = "会议审议通过《重点提案选题和督办方式》，确定76个重点提案选题。"
-    weights = {"重点": 3.0, "提案": 3.0, "选题": 3.0, "确定": 1.0}
-    assert _typed_candidate(text, find_mentions(text), analyse_question("定了几个重点提案选题"), weights, 10.0)[0] == "76个"
-    text = "经双方充分研究沟通，形成7个方面12项会商事项。"
-    weights = {"形成": 2.0, "方面": 1.0, "会商": 3.0, "事项": 3.0}
-    form = analyse_question("形成了几个方面的会商事项")
-    assert _typed_candidate(text, find_mentions(text), form, weights, 9.0)[0] == "7个方面"
-
-
-def test_respectively_pairs_a_value_with_the_item_the_question_names() -> None:
-    text = "其中智能眼镜、擦窗机器人网上零售额分别增长183.5%和130.8%。"
-    mentions = find_mentions(text)
-    weights = {"擦窗机": 5.0, "器人": 3.0, "网上": 2.0, "涨": 1.0}
-    assert _typed_candidate(text, mentions, analyse_question("擦窗机器人网上卖得涨了多少"), weights, 11.0)[0] == "130.8%"
-    weights = {"智能": 3.0, "眼镜": 4.0, "网上": 2.0, "涨": 1.0}  # 网上 is in the words every item shares: no pairing
-    assert _typed_candidate(text, mentions, analyse_question("智能眼镜网上卖得涨了多少"), weights, 10.0)[0] == "183.5%和130.8%"
-
-
 def test_a_champion_is_who_won() -> None:
     text = "在高山滑雪女子回转项目坐姿组比赛中，张雯静以1分27秒69的成绩夺冠。"
     form = analyse_question("高山滑雪女子回转坐姿组冠军是谁")
@@ -560,30 +541,10 @@ def test_a_year_also_read_as_a_quantity_still_answers_when() -> None:
     assert _typed_candidate(text, mentions, form, weights, 10.0, dated=True)[0] == "2030年"
 
 
-def test_a_vague_amount_is_no_count() -> None:
-    text = "冬季的百香果略酸一些，一天建议吃三个。"
-    weights = {"百香果": 4.0, "一天": 1.0, "吃": 1.0}
-    assert _typed_candidate(text, find_mentions(text), analyse_question("百香果一天吃几个最好"), weights, 6.0)[0] == "三个"
-
-
-def test_what_time_asks_for_a_time_of_day_in_any_corpus() -> None:
-    text = "故宫清场后被盗是在1959年8月15日，5点就关门。"
-    weights = {"故宫": 4.0, "清场": 4.0}
-    form = analyse_question("故宫几点清场")
-    assert _typed_candidate(text, find_mentions(text), form, weights, 8.0, dated=False)[0] == "5点"
-
-
 def test_a_chat_opener_is_not_part_of_the_question() -> None:
     for opener in ("换个话题 ", "对了，", "顺便问一下，", "请问"):
         form = analyse_question(f"{opener}登月服起的啥名")
         assert form.text == "登月服起的什么名" and form.kind == "thing"
-
-
-def test_which_model_takes_the_models_code() -> None:
-    text = "这几天，在黑龙江，多用途直升机AC332正在开展高寒试飞，未来它将成为航空应急救援的重要装备。"
-    weights = {"黑龙江": 3.0, "高寒": 4.0, "试飞": 3.0, "直升机": 2.0}
-    form = analyse_question("在黑龙江做高寒试飞的是哪款直升机")
-    assert _typed_candidate(text, find_mentions(text), form, weights, 12.0)[0] == "AC332"
 
 
 def test_another_articles_sentence_without_the_questions_names_does_not_follow() -> None:
@@ -678,20 +639,6 @@ def test_a_length_of_time_or_a_count_pins_no_edition_down(question: str, numbers
     assert analyse_question(question).numbers == numbers
 
 
-def test_a_body_named_after_the_questions_subject_answers_who_published_it() -> None:
-    text = "中国轻工业联合会数据显示，上半年，我国轻工业延续回升向好态势。"
-    weights = {"上半年": 2.0, "轻工业": 5.0, "营收": 3.0, "发布": 1.0}
-    form = analyse_question("上半年轻工业营收这个数是哪家机构发布的")
-    assert _typed_candidate(text, find_mentions(text), form, weights, 11.0)[0] == "中国轻工业联合会"
-
-
-def test_what_time_is_answered_by_the_clock_not_the_part_of_the_day() -> None:
-    text = "专机20日中午抵达拉萨，在贡嘎机场降落的时间是12时许。"
-    weights = {"专机": 4.0, "抵达": 2.0, "拉萨": 3.0}
-    form = analyse_question("专机几点抵达拉萨")
-    assert _typed_candidate(text, find_mentions(text), form, weights, 9.0, dated=True)[0] == "12时"
-
-
 def test_names_jieba_tags_as_full_names_are_question_names() -> None:
     assert "李强" in analyse_question("李强20号在北京调研去了哪家药企").names
     assert "习近平" in analyse_question("习近平给谁回信").names
@@ -714,3 +661,88 @@ def test_a_question_in_abbreviations_covers_the_unit_that_spells_them_out(search
     full = answer(searcher, "自治区高级人民法院院长是谁？")
     short = answer(searcher, "自治区高法院长是谁？")
     assert full.short_answer == short.short_answer == "迪里夏提·沙依木"
+
+
+RESPECTIVELY = "其中智能眼镜、擦窗机器人网上零售额分别增长183.5%和130.8%。"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "weights", "dated", "short"),
+    [
+        pytest.param(
+            "定了几个重点提案选题",
+            "会议审议通过《重点提案选题和督办方式》，确定76个重点提案选题。",
+            {"重点": 3.0, "提案": 3.0, "选题": 3.0, "确定": 1.0},
+            False,
+            "76个",
+            id="a count takes the counted noun only where the question ends it",
+        ),
+        pytest.param(
+            "形成了几个方面的会商事项",
+            "经双方充分研究沟通，形成7个方面12项会商事项。",
+            {"形成": 2.0, "方面": 1.0, "会商": 3.0, "事项": 3.0},
+            False,
+            "7个方面",
+            id="a count ends with the counted noun the question ends with",
+        ),
+        pytest.param(
+            "擦窗机器人网上卖得涨了多少",
+            RESPECTIVELY,
+            {"擦窗机": 5.0, "器人": 3.0, "网上": 2.0, "涨": 1.0},
+            False,
+            "130.8%",
+            id="respectively pairs a value with the item the question names",
+        ),
+        pytest.param(
+            "智能眼镜网上卖得涨了多少",
+            RESPECTIVELY,
+            {"智能": 3.0, "眼镜": 4.0, "网上": 2.0, "涨": 1.0},  # 网上 is in the words every item shares: no pairing
+            False,
+            "183.5%和130.8%",
+            id="respectively keeps the list when the items do not pair up",
+        ),
+        pytest.param(
+            "百香果一天吃几个最好",
+            "冬季的百香果略酸一些，一天建议吃三个。",
+            {"百香果": 4.0, "一天": 1.0, "吃": 1.0},
+            False,
+            "三个",
+            id="a vague amount is no count",
+        ),
+        pytest.param(
+            "故宫几点清场",
+            "故宫清场后被盗是在1959年8月15日，5点就关门。",
+            {"故宫": 4.0, "清场": 4.0},
+            False,
+            "5点",
+            id="what time asks for a time of day in any corpus",
+        ),
+        pytest.param(
+            "在黑龙江做高寒试飞的是哪款直升机",
+            "这几天，在黑龙江，多用途直升机AC332正在开展高寒试飞，未来它将成为航空应急救援的重要装备。",
+            {"黑龙江": 3.0, "高寒": 4.0, "试飞": 3.0, "直升机": 2.0},
+            False,
+            "AC332",
+            id="which model takes the model's code",
+        ),
+        pytest.param(
+            "上半年轻工业营收这个数是哪家机构发布的",
+            "中国轻工业联合会数据显示，上半年，我国轻工业延续回升向好态势。",
+            {"上半年": 2.0, "轻工业": 5.0, "营收": 3.0, "发布": 1.0},
+            False,
+            "中国轻工业联合会",
+            id="a body named after the question's subject answers who published it",
+        ),
+        pytest.param(
+            "专机几点抵达拉萨",
+            "专机20日中午抵达拉萨，在贡嘎机场降落的时间是12时许。",
+            {"专机": 4.0, "抵达": 2.0, "拉萨": 3.0},
+            True,
+            "12时",
+            id="what time is answered by the clock, not the part of the day",
+        ),
+    ],
+)
+def test_the_short_answer_a_unit_gives(question: str, text: str, weights: dict[str, float], dated: bool, short: str) -> None:
+    form = analyse_question(question)
+    assert _typed_candidate(text, find_mentions(text), form, weights, sum(weights.values()), dated=dated)[0] == short
