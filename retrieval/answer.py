@@ -262,14 +262,13 @@ class TermWeights:
 
     def idf(self, term: str) -> float:
         """BM25 idf of `term`; unseen terms weigh like the rarest ones."""
-        col = self._vocab.get(term)
-        df = 0 if col is None else int(self._indptr[col + 1] - self._indptr[col])
+        df = self.usage(term)
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
-    def usage(self, term: str) -> float:
-        """How many passages use `term` (0 when none does)."""
+    def usage(self, term: str) -> int:
+        """How many passages use `term` (its document frequency; 0 when none does)."""
         col = self._vocab.get(term)
-        return 0.0 if col is None else float(self._indptr[col + 1] - self._indptr[col])
+        return 0 if col is None else int(self._indptr[col + 1] - self._indptr[col])
 
     def known(self, term: str) -> bool:
         """True when `term` occurs in the corpus (as a word or a character bigram)."""
@@ -1331,9 +1330,10 @@ def answer(
     if history and not history[-1].article_ids:  # an HTTP client sends the earlier turns as text only
         history = [*history[:-1], replace(history[-1], article_ids=cited_articles(searcher, history[-1].answer))]
     rewritten = rewrite(asked, history[-MAX_HISTORY:]) if history else Rewrite(asked)
+    idf = TermWeights(searcher)
     other_language = not analyse_question(asked).chinese
     if other_language:  # Who is the Cape Town mayor…? → 开普敦市长……是谁: the Chinese words of its content, searched as Chinese
-        translated = chinese_question(rewritten.question, TermWeights(searcher).usage)
+        translated = chinese_question(rewritten.question, idf.usage)
         if translated:
             rewritten = Rewrite(translated, f"译为中文：{translated}", rewritten.prefer_articles, translated=True)
     if searcher.index.time.dated:  # an undated corpus (CMRC) keeps the question's time as words to match
@@ -1354,7 +1354,6 @@ def answer(
         result.hits = _prefer(result.hits, rewritten.prefer_articles)
     t1 = time.perf_counter()
     form = analyse_question(result.query)
-    idf = TermWeights(searcher)
     weights = _weights(tokenize(form.content), idf)
     head = _head_noun(form)
     if head in weights:  # "什么文件": the answer is a kind of 文件, which the text need not say

@@ -172,12 +172,10 @@ def _phrase_with(asked: str, word: str) -> str | None:
     at = next((i for i, (w, tag) in enumerate(words) if word in w and tag in (_NOUN_TAGS if len(word) > 1 else _NAME_TAGS)), None)
     if at is None:
         return None
-    start, end = at, at + 1
+    start = at
     while start > 0 and (words[start - 1][1] in _NOUN_TAGS or words[start - 1][0].isdigit()):  # 2025金融街论坛
         start -= 1
-    while end < len(words) and (words[end][1] in _NOUN_TAGS or (words[end][1] == "m" and words[end][0].startswith("第"))):
-        end += 1
-    phrase = "".join(w for w, _ in words[start:end])
+    phrase = "".join(w for w, _ in words[start:at]) + _phrase_from(words, at, ordinals=True)
     return phrase if phrase != word else None
 
 
