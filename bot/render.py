@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from retrieval.answer import Answer, Citation
+from retrieval.questions import has_chinese
 from retrieval.search import Hit
 
 
@@ -18,13 +19,10 @@ def _rewritten(reply: Answer) -> bool:
     return bool(reply.standalone_question) and reply.standalone_question != reply.question
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
 def rewrite_label(reply: Answer) -> str:
     """What precedes the searched form of a rewritten question: 理解为, and in English too for a question asked in
     another language (it was searched as its Chinese words)."""
-    return "理解为：" if _CJK.search(reply.question) else "理解为 (searched in Chinese as)："
+    return "理解为：" if has_chinese(reply.question) else "理解为 (searched in Chinese as)："
 
 
 def render_text(reply: Answer) -> str:

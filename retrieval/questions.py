@@ -308,6 +308,11 @@ def _names_a_thing(subject: str) -> bool:
     return noun and not _ROLE.search(subject) and not _PERSON_WORD.search(subject)
 
 
+def has_chinese(text: str) -> bool:
+    """True when `text` holds a Chinese character (a question without one was asked in another language)."""
+    return bool(_CJK.search(text))
+
+
 def _leading_role(text: str) -> str | None:
     """The role word `text` starts with (部长去机场送的 → 部长, 副总理一起出席 → 副总理), or None."""
     text = text.lstrip("个位名")
@@ -321,7 +326,7 @@ def analyse_question(question: str) -> QuestionForm:
     for colloquial, plain in _COLLOQUIAL:
         text = text.replace(colloquial, plain)
     text = _CHAT_OPENER.sub("", text) or text
-    chinese = bool(_CJK.search(text))
+    chinese = has_chinese(text)
     tagged = tagged_words(text) if chinese else []
     names = tuple(dict.fromkeys(w for w, tag in tagged if tag in NAME_TAGS and len(w) >= 2 and w not in GENERIC_NAMES))
     if not chinese:
