@@ -169,6 +169,11 @@ _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
 _LATIN_BEFORE = re.compile(r"(?<![A-Za-z0-9.&'\-])(?:[A-Za-z][A-Za-z0-9.&'\-]* )+$")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")  # 06-26FGO is a date before a name, not a range
 _RANGE_JOINER = re.compile(r"\s*(?:" + "|".join(map(re.escape, RANGE_WORDS)) + r")\s*")
+_LOCALITY = re.compile(
+    r"(?:[东西南北中]{1,2}部|[东西南北]{1,2}面|[东西南北]岸|以[东西南北]|附近|一带|境内|沿岸|沿海|周边|周围|地区|河畔|江畔|"
+    r"外海|海域|上游|中游|下游|市区|郊区|城区|交界处|之间)*"
+)
+_PLACE_JOINER = re.compile(r"|的|之|首都|首府|省会|、|和|与|及")  # 尼日利亚首都阿布贾, 伊朗与中亚: places named together
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?、\n（(）)]")
 _OPEN_QUOTES = "“「『"
 _CLOSE_QUOTES = "”」』"
@@ -937,6 +942,32 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     return None
 
 
+def _place_phrase(phrase: str, text: str, mentions: Sequence[Mention]) -> str | None:
+    """The place the aligned `phrase` of `text` names, from its first place through the names and directions joined
+    to it (一座位于慕尼黑北部的专业足球场 → 慕尼黑北部; 将在上海举办 → 上海), or None when it names no place. Words
+    before the place stay when they describe it: 三叠纪晚期卡尼阶的波兰 is one place."""
+    i = text.find(phrase)
+    inside = sorted(
+        (m for m in mentions if m.kind in ("place", "org") and i <= m.start and m.end <= i + len(phrase)),
+        key=lambda m: m.start,
+    )
+    if i < 0 or not any(m.kind == "place" for m in inside):
+        return None
+    first = next(m for m in inside if m.kind == "place")
+    start = i if text[i : first.start].endswith("的") else first.start
+    end, stop = first.end, i + len(phrase)
+    while True:
+        grown = _LOCALITY.match(text, end).end()
+        after = next((m for m in inside if m.start >= grown and _PLACE_JOINER.fullmatch(text[grown : m.start])), None)
+        if after is not None and text[grown : after.start] == "的" and _LOCALITY.match(text, after.end).end() < stop:
+            after = None  # 南亚的亚洲野驴亚种: after 的 a place only as the phrase's last words (藤泽市的江之岛)
+        if after is None:
+            end = grown
+            break
+        end = after.end
+    return text[start:end]
+
+
 def _ends_phrase(noun: str, form: QuestionForm) -> bool:
     """True when `noun` (the head noun) ends what the question counts: 几个方面的 and 几个方面 end there, 几个重点提案选题
     goes on, and 76个重点 would cut the phrase (the count alone answers)."""
@@ -1054,7 +1085,10 @@ def _candidates(
                     i = text.find(aligned)
                     positions = _positions(_matching_form(text), weights)
                     tie = max(tie, _proximity(i, i + len(aligned), positions, weights, total, credit))
-                if short is None or tie < TYPED_THING_TIE:
+                place = _place_phrase(aligned, text, mentions) if aligned and form.kind == "place" else None
+                if place:  # 位于台北州基隆郡 says where more fully than the 台湾 named beside the subject
+                    short = place
+                elif short is None or tie < TYPED_THING_TIE:
                     short = aligned or short
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None

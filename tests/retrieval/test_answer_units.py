@@ -18,6 +18,7 @@ from retrieval.answer import (
     _head_noun,
     _names_numbers,
     _other_side,
+    _place_phrase,
     _strict,
     _typed_candidate,
     _Unit,
@@ -746,3 +747,19 @@ RESPECTIVELY = "其中智能眼镜、擦窗机器人网上零售额分别增长1
 def test_the_short_answer_a_unit_gives(question: str, text: str, weights: dict[str, float], dated: bool, short: str) -> None:
     form = analyse_question(question)
     assert _typed_candidate(text, find_mentions(text), form, weights, sum(weights.values()), dated=dated)[0] == short
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "place"),
+    [
+        ("安联球场在哪里", "安联球场是一座位于慕尼黑北部的专业足球场，2005年正式启用。", "慕尼黑北部"),
+        ("会议在哪里召开", "22日，非洲地区高级别反恐会议在尼日利亚首都阿布贾召开。", "尼日利亚首都阿布贾"),
+        ("西里龙生存于哪里", "西里龙是种恐龙，生存于三叠纪晚期卡尼阶的波兰，接近2亿年前。", "三叠纪晚期卡尼阶的波兰"),
+        ("印度野驴栖息在哪儿", "印度野驴是栖息在南亚的亚洲野驴亚种。", "南亚"),
+        ("巴鲁剌思氏主要分布在哪里", "巴鲁剌思氏主要分布于伊朗与中亚。", "伊朗与中亚"),
+    ],
+)
+def test_where_is_answered_by_the_place_the_aligned_phrase_names(question: str, text: str, place: str) -> None:
+    mentions = find_mentions(text)
+    aligned = _aligned_span(text, analyse_question(question), mentions)
+    assert aligned is not None and _place_phrase(aligned, text, mentions) == place
