@@ -942,6 +942,12 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     return None
 
 
+def _past_locality(text: str, at: int) -> int:
+    """Where the direction words starting at `at` end (北部, 附近, 以东): `at` itself when there are none."""
+    m = _LOCALITY.match(text, at)
+    return m.end() if m else at
+
+
 def _place_phrase(phrase: str, text: str, mentions: Sequence[Mention]) -> str | None:
     """The place the aligned `phrase` of `text` names, from its first place through the names and directions joined
     to it (一座位于慕尼黑北部的专业足球场 → 慕尼黑北部; 将在上海举办 → 上海), or None when it names no place. Words
@@ -957,9 +963,9 @@ def _place_phrase(phrase: str, text: str, mentions: Sequence[Mention]) -> str | 
     start = i if text[i : first.start].endswith("的") else first.start
     end, stop = first.end, i + len(phrase)
     while True:
-        grown = _LOCALITY.match(text, end).end()
+        grown = _past_locality(text, end)
         after = next((m for m in inside if m.start >= grown and _PLACE_JOINER.fullmatch(text[grown : m.start])), None)
-        if after is not None and text[grown : after.start] == "的" and _LOCALITY.match(text, after.end).end() < stop:
+        if after is not None and text[grown : after.start] == "的" and _past_locality(text, after.end) < stop:
             after = None  # 南亚的亚洲野驴亚种: after 的 a place only as the phrase's last words (藤泽市的江之岛)
         if after is None:
             end = grown
