@@ -80,6 +80,7 @@ TYPED_THING_TIE = 0.3  # a quoted or proper name near the question's words answe
 # closer passage is trusted, and otherwise the reply says, in Chinese and English, to ask in Chinese.
 MIN_DENSE_OTHER_LANGUAGE = 0.80
 MAX_SHORT_CHARS = 30
+MAX_LIST_CHARS = 60  # a short answer listing what 哪些 asks for may run longer
 MAX_HISTORY = 10  # earlier turns a follow-up is read against
 MIN_QUOTE_CHARS = 8  # a quote of an earlier answer long enough to find its article by
 QUOTE_QUERY_CHARS = 100  # the words of a quote searched for (its passage is found by far fewer)
@@ -174,6 +175,9 @@ _LOCALITY = re.compile(
     r"外海|海域|上游|中游|下游|市区|郊区|城区|交界处|之间)*"
 )
 _PLACE_JOINER = re.compile(r"|的|之|首都|首府|省会|、|和|与|及")  # 尼日利亚首都阿布贾, 伊朗与中亚: places named together
+_PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|都有什么|包括什么|包括哪")  # the answer is a list
+_LIST_JOINER = re.compile(r"、|以及|及|和|与")
+_LIST_ITEM = re.compile(r"[^，,。；;：:、\n（()）”」』]{1,15}?(?=、|以及|及|和|与|等|[，,。；;：:\n（(”」』]|$)")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?、\n（(）)]")
 _OPEN_QUOTES = "“「『"
 _CLOSE_QUOTES = "”」』"
@@ -942,6 +946,28 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     return None
 
 
+def _whole_list(text: str, short: str, mentions: Sequence[Mention], form: QuestionForm) -> str:
+    """`short` with the items listed with it in `text` (观音 → 观音、吕洞宾、北帝及孔子): the items after it up to the
+    list's last 及/和, and the names before it; `short` alone when it is not in a 、-list or the list runs too long."""
+    i = text.find(short)
+    start, end = i, i + len(short)
+    if i < 0 or "、" not in (text[end : end + 1], text[start - 1 : start]):
+        return short
+    while (joiner := _LIST_JOINER.match(text, end)) and (item := _LIST_ITEM.match(text, joiner.end())):
+        end = item.end()
+        if joiner.group() != "、":
+            break  # 英国、爱尔兰及法国: 及 joins the last item
+    while text[start - 1 : start] == "、":
+        before = next((m for m in mentions if m.end == start - 1), None)
+        if before is None:
+            break
+        start = before.start
+    listed = text[start:end]
+    tail = next((listed[-n:] for n in range(min(4, len(listed) - len(short)), 1, -1) if listed[-n:] in form.text), "")
+    listed = listed[: len(listed) - len(tail)]  # 英国、爱尔兰及法国血统 for 哪些国家的血统: the question's noun ends it
+    return listed if len(listed) <= MAX_LIST_CHARS else short
+
+
 def _past_locality(text: str, at: int) -> int:
     """Where the direction words starting at `at` end (北部, 附近, 以东): `at` itself when there are none."""
     m = _LOCALITY.match(text, at)
@@ -1096,6 +1122,8 @@ def _candidates(
                     short = place
                 elif short is None or tie < TYPED_THING_TIE:
                     short = aligned or short
+            if short and _PLURAL.search(form.text):  # 哪些: every item listed with the one found
+                short = _whole_list(text, short, mentions, form)
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
             found.append(_Unit(hit, text, score, coverage, tie, short, dates, in_full))

@@ -24,6 +24,7 @@ from retrieval.answer import (
     _Unit,
     _unit_fits,
     _unit_spans,
+    _whole_list,
     answer,
 )
 from retrieval.dates import resolve_dates
@@ -763,3 +764,15 @@ def test_where_is_answered_by_the_place_the_aligned_phrase_names(question: str, 
     mentions = find_mentions(text)
     aligned = _aligned_span(text, analyse_question(question), mentions)
     assert aligned is not None and _place_phrase(aligned, text, mentions) == place
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "found", "listed"),
+    [
+        ("米兰达拥有哪些国家的血统", "米兰达拥有英国、爱尔兰及法国血统。", "英国", "英国、爱尔兰及法国"),
+        ("藏霞精舍供奉的都是谁", "精舍供奉观音、吕洞宾、北帝、关羽及孔子。", "吕洞宾", "观音、吕洞宾、北帝、关羽及孔子"),
+        ("米兰达拥有哪些国家的血统", "米兰达拥有英国血统，也有法国朋友。", "英国", "英国"),
+    ],
+)
+def test_which_ones_lists_every_item_named_with_the_one_found(question: str, text: str, found: str, listed: str) -> None:
+    assert _whole_list(text, found, find_mentions(text), analyse_question(question)) == listed
