@@ -175,6 +175,14 @@ _LOCALITY = re.compile(
     r"外海|海域|上游|中游|下游|市区|郊区|城区|交界处|之间)*"
 )
 _PLACE_JOINER = re.compile(r"|的|之|首都|首府|省会|、|和|与|及")  # 尼日利亚首都阿布贾, 伊朗与中亚: places named together
+_ALIAS_ASKED = re.compile(
+    r"(?:又|也|还|亦|另|通常|一般|常)被?(?:称|叫|名)|别名|别称|俗名|俗称|简称|又名|昵称|外号|绰号|原名|本名|旧称|前称|全称|称之为|被称"
+)
+_ALIAS_WRITTEN = re.compile(
+    r"(?:又名|又称(?:之?为|作)?|又叫(?:做)?|也叫(?:做)?|也称(?:之?为|作)?|亦称(?:之?为|作)?|又被称(?:之?为|作)|别名|别称|俗称|俗名|"
+    r"简称|称之为|统称为|通称|昵称|外号|绰号|原名|本名|旧称|前称|全称)[为是叫：:]?\s*"
+)
+_ALIAS_WORDS = frozenset({"别名", "别称", "俗名", "俗称", "简称", "昵称", "外号", "绰号", "原名", "本名", "旧称", "前称", "全称"})
 _PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|都有什么|包括什么|包括哪")  # the answer is a list
 _LIST_JOINER = re.compile(r"、|以及|及|和|与")
 _LIST_ITEM = re.compile(r"[^，,。；;：:、\n（()）”」』]{1,15}?(?=、|以及|及|和|与|等|[，,。；;：:\n（(”」』]|$)")
@@ -946,6 +954,23 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     return None
 
 
+def _alias(text: str, form: QuestionForm) -> str | None:
+    """For a question asking another name (又称什么, 别名是什么, 俗名叫什么): the name `text` writes after its own
+    naming word (又名阿留申黑颊黑雁或阿留申鹅 → 阿留申黑颊黑雁或阿留申鹅), or None."""
+    asked = _ALIAS_ASKED.search(form.text[: max(form.wh_start, 0)])
+    if asked is None:
+        return None
+    own = re.search(rf"{asked.group()}[为是叫：:]?\s*", text) if asked.group() in _ALIAS_WORDS else None
+    written = own or _ALIAS_WRITTEN.search(text)  # 俗名是什么: the 俗名, where the text also writes 又称
+    if written is None:
+        return None
+    rest = _PAREN_LEAD.sub("", text[written.end() :])
+    stop = _CLAUSE_BREAK.search(rest)
+    name = _TRAILING_FILLER.sub("", rest[: stop.start() if stop else len(rest)].strip("“”\"'「」『』 "))
+    readable = bool(_CJK_RUN.match(name) or name[:1].isalnum() or name[:1] == "《")  # not wiki markup (-{zh-hant:…}-)
+    return name if readable and 2 <= len(name) <= MAX_SHORT_CHARS and name not in form.text else None
+
+
 def _whole_list(text: str, short: str, mentions: Sequence[Mention], form: QuestionForm) -> str:
     """`short` with the items listed with it in `text` (观音 → 观音、吕洞宾、北帝及孔子): the items after it up to the
     list's last 及/和, and the names before it; `short` alone when it is not in a 、-list or the list runs too long."""
@@ -964,7 +989,8 @@ def _whole_list(text: str, short: str, mentions: Sequence[Mention], form: Questi
         start = before.start
     listed = text[start:end]
     tail = next((listed[-n:] for n in range(min(4, len(listed) - len(short)), 1, -1) if listed[-n:] in form.text), "")
-    listed = listed[: len(listed) - len(tail)]  # 英国、爱尔兰及法国血统 for 哪些国家的血统: the question's noun ends it
+    if tail and not _LIST_JOINER.search(listed[-len(tail) - 1 :][:1]):
+        listed = listed[: len(listed) - len(tail)]  # 英国、爱尔兰及法国血统 for 哪些国家的血统: the question's noun ends it
     return listed if len(listed) <= MAX_LIST_CHARS else short
 
 
@@ -1122,7 +1148,12 @@ def _candidates(
                     short = place
                 elif short is None or tie < TYPED_THING_TIE:
                     short = aligned or short
-            if short and _PLURAL.search(form.text):  # 哪些: every item listed with the one found
+            alias = _alias(text, form) if form.kind in ("thing", "person") and not _strict(form) else None
+            if alias:  # 又称什么: what the text writes after 又称 / 别名 / 俗名
+                i = text.find(alias)
+                tie = max(tie, _proximity(i, i + len(alias), _positions(_matching_form(text), weights), weights, total, credit))
+                short = alias
+            if short and (alias or _PLURAL.search(form.text)):  # 哪些: every item listed with the one found
                 short = _whole_list(text, short, mentions, form)
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None

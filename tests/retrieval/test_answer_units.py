@@ -11,6 +11,7 @@ from retrieval.answer import (
     MIN_TIE,
     TermWeights,
     _abbreviates,
+    _alias,
     _aligned_span,
     _best,
     _corpus_words,
@@ -776,3 +777,20 @@ def test_where_is_answered_by_the_place_the_aligned_phrase_names(question: str, 
 )
 def test_which_ones_lists_every_item_named_with_the_one_found(question: str, text: str, found: str, listed: str) -> None:
     assert _whole_list(text, found, find_mentions(text), analyse_question(question)) == listed
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "alias"),
+    [
+        (
+            "阿留申白颊雁又被称作什么",
+            "白颊雁，又名阿留申黑颊黑雁或阿留申鹅，是一个亚种。",
+            "阿留申黑颊黑雁或阿留申鹅",
+        ),
+        ("大眼魣的俗名是什么", "大眼魣，又称大眼金梭鱼，俗名吹鱼，为辐鳍鱼纲的一种。", "吹鱼"),
+        ("相对于体循环的另一种血液循环又叫什么", "另一种血液循环称为肺循环（又称为小循环）。", "小循环"),
+        ("大眼魣是什么鱼", "大眼魣，又称大眼金梭鱼，俗名吹鱼，为辐鳍鱼纲的一种。", None),
+    ],
+)
+def test_another_name_is_the_one_written_after_the_naming_word(question: str, text: str, alias: str | None) -> None:
+    assert _alias(text, analyse_question(question)) == alias
