@@ -28,6 +28,8 @@ _COMMON_NOUN = re.compile(
     r"学校|大学|学院|医院|公司|企业|机构|单位|部门|城市|地方|国家|工程|项目|活动|会议|论坛|政策|文件|节目|电影|书|法律|条例"
     r"|平台|中心|地区|省|市|县|村|桥|路|铁路|公路|线路|卫星|飞船|火箭|展会|比赛|赛事"
 )
+# A noun for something that happens or is made (这个项目, 这场比赛): a place or body answered before is not what it means.
+_EVENT_NOUN = re.compile(r"项目|活动|会议|会|论坛|比赛|赛事|展会|节目|电影|剧|工程|政策|文件|条例|法律|行动|计划")
 _ELLIPSIS_THAT = re.compile(r"^(?:那|那么|那个)?(?P<x>.{1,20}?)(?:呢|的呢)[?？。!！]*$")
 _BARE_FOLLOW_UP = re.compile(
     r"^(?:还有呢|还有吗|然后呢|后来呢|为什么|为啥|为何|怎么回事|具体说说|具体呢|详细说说|展开说说|说详细点)[?？。!！]*$"
@@ -117,12 +119,14 @@ def _topic(turn: Turn) -> str:
     return form.before.strip() or asked.rstrip("?？。!！ ")
 
 
-def _referent(turn: Turn, person: bool, plural: bool = False) -> str | None:
+def _referent(turn: Turn, person: bool, plural: bool = False, event: bool = False) -> str | None:
     """The words a pronoun stands for: the previous short answer when the previous question asked for a person (for
-    他/她; for 他们 an organisation too) or anything else (for 它/该), else the names of the previous question."""
+    他/她; for 他们 an organisation too) or anything else (for 它/该; not a place or body for a demonstrative before
+    an `event` noun: 这个项目 after 在哪个湖划的 is the race), else the names of the previous question."""
     asked = turn.standalone_question or turn.question
     kind = analyse_question(asked).kind
-    if turn.short_answer and (kind == "person" if person else kind in ("org", "place", "thing")):
+    fits = kind in ("org", "place", "thing") and not (event and kind != "thing")
+    if turn.short_answer and (kind == "person" if person else fits):
         return turn.short_answer
     if person and plural and turn.short_answer and kind == "org":
         return turn.short_answer  # 哪个党赢了？→ 他们得票率多少: a body's members are 他们
@@ -195,7 +199,11 @@ def _phrase_from(words: Sequence[tuple[str, str]], at: int, ordinals: bool = Fal
     while (
         end < len(words)
         and not is_role(words[end][0])
-        and (words[end][1] in _NOUN_TAGS or (ordinals and words[end][1] == "m" and words[end][0].startswith("第")))
+        and (
+            words[end][1] in _NOUN_TAGS
+            or _EVENT_NOUN.fullmatch(words[end][0])
+            or (ordinals and words[end][1] == "m" and words[end][0].startswith("第"))
+        )
     ):
         end += 1
     return "".join(w for w, _ in words[at:end])
@@ -219,6 +227,7 @@ def _counterpart(asked: str, x: str) -> str | None:
     return _phrase_from(words, at)  # the whole noun phrase the name starts (伯西 + 热克 + 派出所), short of 所长
 
 
+_QUESTION_WORD = re.compile(r"[哪谁几]|什么|多少|啥")
 _PHRASE_START = re.compile(r"[的在和与是了把被对从向为，,、：:“”\s]")
 
 
@@ -234,8 +243,9 @@ def _phrase_ending(asked: str, ch: str) -> str | None:
 
 def _substitute(q: str, start: int, end: int, referent: str) -> str:
     """`q` with the pronoun at [start, end) replaced by `referent` (该所 → 伯西热克派出所, not …派出所所)."""
-    if end < len(q) and referent.endswith(q[end]):
-        end += 1
+    same = next((k for k in range(4, 0, -1) if end + k <= len(q) and referent.endswith(q[end : end + k])), 0)
+    if same:
+        end += same  # 这个方案细化了 → 实施方案细化了, not 实施方案方案
     elif common := _COMMON_NOUN.match(q, end):
         end = common.end()  # 那所学校 → 山西应用科技学院, not 山西应用科技学院学校
     return q[:start] + referent + q[end:]
@@ -348,7 +358,9 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             )
         following = q[found.end() : found.end() + 1]
         referent = _phrase_ending(previous, following) if following else None
-        referent = referent or _referent(last, person=False)
+        if referent and _QUESTION_WORD.search(referent) and last.short_answer and noun and last.short_answer.endswith(noun):
+            referent = last.short_answer  # 在哪个湖举行 → 这个湖: the lake answered (西湖), not the question's words
+        referent = referent or _referent(last, person=False, event=bool(_EVENT_NOUN.match(q, found.end())))
         if referent:
             return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
 

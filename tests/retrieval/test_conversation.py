@@ -159,6 +159,17 @@ def test_this_noun_takes_the_previous_questions_phrase_with_that_noun(previous: 
     assert rewrite(follow_up, [Turn(previous, "……", None, previous)]).question == standalone
 
 
+def test_this_event_is_the_previous_questions_event_not_the_place_it_answered() -> None:
+    history = [Turn("杭州亚运会龙舟比赛在哪个湖举行", "……", "西湖", "杭州亚运会龙舟比赛在哪个湖举行")]
+    assert rewrite("这个项目有多少运动员参赛", history).question == "杭州亚运会龙舟比赛有多少运动员参赛"
+    assert rewrite("这个湖有多大", history).question == "西湖有多大"
+
+
+def test_a_demonstratives_noun_written_in_the_answer_is_not_repeated() -> None:
+    history = [Turn("上海制定了什么方案", "……", "全市学习教育实施方案", "上海制定了什么方案")]
+    assert rewrite("这个方案细化了多少项举措", history).question == "全市学习教育实施方案细化了多少项举措"
+
+
 def test_a_demonstrative_after_a_clause_points_at_nothing_said_before() -> None:
     history = [Turn("总理访问泰国是几号", "……", "25日", "总理访问泰国是几号")]
     assert not rewrite("上个月袭击日本的那个台风叫啥", history).rewritten
