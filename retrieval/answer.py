@@ -671,8 +671,10 @@ def _typed_candidate(
 
     def usable(m: Mention) -> bool:
         span = normalize(text[m.start : m.end].strip())
-        if not span or len(span) > MAX_SHORT_CHARS or span in form.text or (asked_time and span in asked_time):
+        if not span or len(span) > MAX_SHORT_CHARS or (asked_time and span in asked_time):
             return False
+        if span in form.text and not _titled(text, m, span, form):
+            return False  # the question's own words answer nothing (but 基金会主席梅里埃 for 梅里埃基金会的主席是谁)
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
         if m.kind == "quantity" and _VAGUE.fullmatch(span):
@@ -894,6 +896,14 @@ def _event_closeness(text: str, norm: str, m: Mention, word: str) -> float:
             found = max(found, EVENT_WORD_WEIGHT * math.exp(-(hi - lo) / EVENT_WORD_SCALE))
         i = norm.find(word, i + 1)
     return found
+
+
+def _titled(text: str, m: Mention, span: str, form: QuestionForm) -> bool:
+    """True when the person `m` comes right after the role the question asks about (基金会主席梅里埃), where the question
+    writes the name only in another phrase (梅里埃基金会的主席是谁)."""
+    role = form.role or ""
+    in_phrase = span not in form.names and f"{role}{span}" not in form.text  # not 李强在吉隆坡见的澳洲总理是谁
+    return bool(role) and m.kind == "person" and text[: m.start].endswith(role) and in_phrase
 
 
 def _title_closeness(norm: str, m: Mention, role: str, weights: dict[str, float], total: float) -> float:

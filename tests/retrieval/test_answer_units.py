@@ -744,6 +744,14 @@ RESPECTIVELY = "其中智能眼镜、擦窗机器人网上零售额分别增长1
             "12时",
             id="what time is answered by the clock, not the part of the day",
         ),
+        pytest.param(
+            "法国梅里埃基金会的主席是谁",
+            "国家主席习近平在北京会见法国梅里埃基金会主席梅里埃夫妇。",
+            {"法国": 3.0, "梅里": 4.0, "基金会": 3.0, "主席": 2.0},
+            False,
+            "梅里埃",
+            id="a name the question writes inside another name answers after the role asked",
+        ),
     ],
 )
 def test_the_short_answer_a_unit_gives(question: str, text: str, weights: dict[str, float], dated: bool, short: str) -> None:
