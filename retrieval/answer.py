@@ -24,7 +24,7 @@ from retrieval.chunks import split_sentences
 from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_context, rewrite
 from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
-from retrieval.entities import ERA, Mention, org_phrases, pattern_mentions
+from retrieval.entities import DATELINE, ERA, Mention, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tokenize, word_edges, words
@@ -126,7 +126,6 @@ _LEVEL_END = re.compile(r"(?:省|市|县|区|州|旗|盟|国|镇|乡|村)$")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 # The outlet's line a story opens with: 央视网消息（新闻联播）：, 新疆平安网讯 , 新华社北京4月1日电 .
-_DATELINE = re.compile(r"^[^，。：:\n]{0,24}?(?:消息|网讯|日电)(?:（[^）\n]{0,12}）)?(?:[：:]|\s)")
 _ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|特别行政区|省|市|县|州|区|旗|盟)(?!场|域)")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十〇零两]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -616,7 +615,7 @@ def _typed_candidate(
         mentions = mentions + [Mention(m.start(), m.end(), "thing") for m in _MODEL_CODE.finditer(text)]
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
-    dateline = _DATELINE.match(text)  # 央视网消息（新闻联播）：… names the outlet, not an answer
+    dateline = DATELINE.match(text)  # 央视网消息（新闻联播）：… names the outlet, not an answer
     if dateline:
         mentions = [m for m in mentions if m.start >= dateline.end()]
     accepted = [m for m in mentions if m.kind in form.accepts or (head and text[m.start : m.end].endswith(head))]

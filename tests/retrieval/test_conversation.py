@@ -178,3 +178,26 @@ def test_a_demonstrative_after_a_clause_points_at_nothing_said_before() -> None:
 def test_a_question_with_a_demonstrative_after_a_clause_stands_on_its_own() -> None:
     assert leans_on_context("那个大展叫啥名字")
     assert not leans_on_context("故宫建院一百年搞的那个大展叫啥名字")
+
+
+@pytest.mark.parametrize(
+    ("previous", "answer_text", "follow_up", "standalone"),
+    [
+        (
+            "哪个机构发布了这份报告？",
+            "央视网消息（新闻联播）：国家统计局今天发布报告，显示经济平稳运行。[1]",
+            "它还发布了什么",
+            "国家统计局还发布了什么",
+        ),
+        (
+            "全球最快的高铁列车是哪个型号",
+            "央视网消息（新闻联播）：CR450动车组今天亮相。[1]",
+            "它运营时速能到多少",
+            "全球最快的高铁列车运营时速能到多少",
+        ),
+    ],
+)
+def test_a_text_only_history_never_takes_the_dateline_for_the_answer(
+    previous: str, answer_text: str, follow_up: str, standalone: str
+) -> None:
+    assert rewrite(follow_up, [Turn(previous, answer_text)]).question == standalone
