@@ -923,7 +923,9 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     norm = normalize(text)
     if len(norm) != len(text):
         return None
-    before = _TRAILING_FILLER.sub("", form.before.rstrip("是为叫了的 "))
+    # 这种底盘有什么特点 → what follows 这种底盘 (只适合…); not for 有哪些, whose answer is a list the typed spans find
+    asks_what = form.text[form.wh_start : form.wh_end + 1].startswith("什么")
+    before = _TRAILING_FILLER.sub("", form.before.rstrip("是为叫了的有 " if asks_what else "是为叫了的 "))
     copula = False
     if not before.strip() and form.after.startswith("是"):
         before = form.after[1:].strip("？?。！!呢吗 ")  # 什么是地声 asks what 地声 is: what follows 地声是 (为, 指)

@@ -802,3 +802,10 @@ def test_which_ones_lists_every_item_named_with_the_one_found(question: str, tex
 )
 def test_another_name_is_the_one_written_after_the_naming_word(question: str, text: str, alias: str | None) -> None:
     assert _alias(text, analyse_question(question)) == alias
+
+
+def test_what_does_it_have_is_answered_by_what_follows_its_subject() -> None:
+    features = analyse_question("这种底盘有什么特点")
+    assert _aligned_span("这种底盘只适合在公路等良好路况下行驶。", features) == "只适合在公路等良好路况下行驶"
+    which = analyse_question("这种底盘有哪些特点")  # a list: the typed spans find its items
+    assert _aligned_span("这种底盘只适合在公路等良好路况下行驶。", which) is None
