@@ -182,6 +182,10 @@ _ALIAS_WRITTEN = re.compile(
     r"简称|称之为|统称为|通称|昵称|外号|绰号|原名|本名|旧称|前称|全称)[为是叫：:]?\s*"
 )
 _ALIAS_WORDS = frozenset({"别名", "别称", "俗名", "俗称", "简称", "昵称", "外号", "绰号", "原名", "本名", "旧称", "前称", "全称"})
+# A question asking what something is (BA-6是什么, 美国化指的是什么, 第八大道是一条什么样的街道): the words before its
+# question word, and what may follow it.
+_DEFINED = re.compile(r"(?P<x>[^的]{1,24}?)(?:指的是|是指|就是|是)(?:一[个种座条家所部位项门])?")  # not X的Y是什么: an attribute
+_DEFINING_TAIL = re.compile(r"(?:样的?)?[\u4e00-\u9fff]{0,3}|意思")
 _PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|都有什么|包括什么|包括哪")  # the answer is a list
 _LIST_JOINER = re.compile(r"、|以及|及|和|与")
 _LIST_ITEM = re.compile(r"[^，,。；;：:、\n（()）”」』]{1,15}?(?=、|以及|及|和|与|等|[，,。；;：:\n（(”」』]|$)")
@@ -196,6 +200,7 @@ _ATTRIBUTION = re.compile(
 _PAREN_LEAD = re.compile(r"^\s*[（(][^（）()\n]{0,60}[）)]")
 # What a definition says after its subject: 地声是…, 地声，为…, 地声指….
 _COPULA = re.compile(r"[，,]?\s*(?:是|为|指|系)")
+_COPULA_WORDS = re.compile(r"^[，,]?\s*(?:指的是|是指|就是|是|为|指|系)")
 _LEADING_FILLER = re.compile(r"^(?:是|为|叫|叫做|称为|名为|有|共|了|在|于|的|约|达|:|：|,|，)+")
 _TRAILING_FILLER = re.compile(r"(?:的|了|等|和|与|及|是)+$")
 
@@ -914,10 +919,11 @@ def _title_closeness(norm: str, m: Mention, role: str, weights: dict[str, float]
     return EVENT_WORD_WEIGHT * sum(w for t, w in weights.items() if t in clause) / total if total > 0 else 0.0
 
 
-def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = ()) -> str | None:
+def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (), defining: bool = True) -> str | None:
     """The phrase of `text` that stands where the question has its question word ("共同起草形成了什么文件" →
     the words after "共同起草形成" up to the next clause break; a name among `mentions` right after the question's
-    noun when the text sets one beside it), or None when the question's context is not found."""
+    noun when the text sets one beside it), or None when the question's context is not found. For a question asking
+    what something is (BA-6是什么), with `defining`: only what the text says it is (BA-6（）是苏联…研制的装甲车)."""
     if form.wh_start < 0:
         return None
     norm = normalize(text)
@@ -926,10 +932,9 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     # 这种底盘有什么特点 → what follows 这种底盘 (只适合…); not for 有哪些, whose answer is a list the typed spans find
     asks_what = form.text[form.wh_start : form.wh_end + 1].startswith("什么")
     before = _TRAILING_FILLER.sub("", form.before.rstrip("是为叫了的有 " if asks_what else "是为叫了的 "))
-    copula = False
-    if not before.strip() and form.after.startswith("是"):
-        before = form.after[1:].strip("？?。！!呢吗 ")  # 什么是地声 asks what 地声 is: what follows 地声是 (为, 指)
-        copula = True
+    defined = _defined_subject(form) if defining else None
+    copula = defined is not None
+    before = defined or before
     for length in range(min(len(before), 12), 1, -1):
         anchor = before[-length:]
         i = norm.find(anchor)
@@ -941,6 +946,8 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
         rest = _PAREN_LEAD.sub("", rest)
         if copula and not _COPULA.match(rest):
             return None  # 什么是棱柱: 棱柱便称为 does not say what it is
+        if copula:
+            rest = _COPULA_WORDS.sub("", rest)  # 美国化指的是本国的文化…: what it is, without 指的是
         if form.kind == "place" and rest[:1] in "，,；;。":
             return None  # 来到山西应用科技学院，调研……: the clause has ended, what follows is not where the question word stands
         rest = _LEADING_FILLER.sub("", rest)
@@ -1035,6 +1042,19 @@ def _place_phrase(phrase: str, text: str, mentions: Sequence[Mention]) -> str | 
             break
         end = after.end
     return text[start:end]
+
+
+def _defined_subject(form: QuestionForm) -> str | None:
+    """What a question asking what something is asks about (什么是地声 → 地声; BA-6是什么 → BA-6; 第八大道是一条什么样的
+    街道 → 第八大道), or None for any other question."""
+    if form.wh_start < 0:
+        return None
+    if not form.before.strip() and form.after.startswith("是"):
+        return form.after[1:].strip("？?。！!呢吗 ") or None
+    defined = _DEFINED.fullmatch(form.before.strip())
+    if defined and _DEFINING_TAIL.fullmatch(form.after.strip("？?。！!呢吗 ")):
+        return defined.group("x")
+    return None
 
 
 def _ends_phrase(noun: str, form: QuestionForm) -> bool:
@@ -1149,16 +1169,20 @@ def _candidates(
             coverage = _coverage(text, weights, total, credit)
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
             if form.kind in ("thing", "place", "person") and not _strict(form):  # any phrase may answer
-                aligned = _aligned_span(text, form, mentions)
-                if aligned:  # the phrase standing where the question word stands is a candidate too, tied alike
+                # 元详谥号是什么: what 元详谥号是 says first, else what follows 谥号 (谥号平王)
+                defined = _aligned_span(text, form, mentions) if _defined_subject(form) else None
+                aligned = defined or _aligned_span(text, form, mentions, defining=False)
+                # the phrase standing where the question word stands is a candidate too, tied alike (for BA-6是什么,
+                # only where the text says what it is: the unit that defines it wins over one that mentions it)
+                if aligned and (defined or not _defined_subject(form)):
                     i = text.find(aligned)
                     positions = _positions(_matching_form(text), weights)
                     tie = max(tie, _proximity(i, i + len(aligned), positions, weights, total, credit))
                 place = _place_phrase(aligned, text, mentions) if aligned and form.kind == "place" else None
                 if place:  # 位于台北州基隆郡 says where more fully than the 台湾 named beside the subject
                     short = place
-                elif short is None or tie < TYPED_THING_TIE:
-                    short = aligned or short
+                elif short is None or tie < TYPED_THING_TIE or defined:
+                    short = aligned or short  # what follows 第八大道是 says what it is, not a name in the sentence
             alias = _alias(text, form) if form.kind in ("thing", "person") and not _strict(form) else None
             if alias:  # 又称什么: what the text writes after 又称 / 别名 / 俗名
                 i = text.find(alias)

@@ -15,6 +15,7 @@ from retrieval.answer import (
     _aligned_span,
     _best,
     _corpus_words,
+    _defined_subject,
     _followers,
     _head_noun,
     _names_numbers,
@@ -809,3 +810,20 @@ def test_what_does_it_have_is_answered_by_what_follows_its_subject() -> None:
     assert _aligned_span("这种底盘只适合在公路等良好路况下行驶。", features) == "只适合在公路等良好路况下行驶"
     which = analyse_question("这种底盘有哪些特点")  # a list: the typed spans find its items
     assert _aligned_span("这种底盘只适合在公路等良好路况下行驶。", which) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [("BA-6是什么", "ba-6"), ("什么是地声", "地声"), ("第八大道是一条什么样的街道", "第八大道"), ("元详的谥号是什么", None)],
+)
+def test_a_question_asking_what_something_is_names_it(question: str, subject: str | None) -> None:
+    assert _defined_subject(analyse_question(question)) == subject
+
+
+def test_what_something_is_is_what_the_text_says_it_is() -> None:
+    form = analyse_question("BA-6是什么")
+    assert _aligned_span("BA-6（）是苏联在1930年代早期研制的装甲车。", form) == "苏联在1930年代早期研制的装甲车"
+    assert _aligned_span("在30年代早期，BA-6等装甲车可轻易击毁同期装甲车。", form) is None
+    assert _aligned_span("美国化指的是本国的文化受到美国文化影响的情况。", analyse_question("美国化指的是什么")) == (
+        "本国的文化受到美国文化影响的情况"
+    )
