@@ -641,6 +641,7 @@ def _typed_candidate(
     ordinal_asked = "第" in form.text[form.wh_start : form.wh_end + 1]
     wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
     wants_day = bool(re.search(r"[天日号]", wh))
+    wants_year = form.kind == "time" and bool(re.search(r"哪(?:一)?年|几几年", wh))
     wants_clock = bool(re.search(r"几点|几时|时刻", form.text))  # 从几点开始实行 → 18时
     # A level below the country: a country name may come with its region (印度尼西亚爪哇), a province may not.
     level = levels and "国" not in form.text[form.wh_start : form.wh_end + 3]
@@ -657,6 +658,8 @@ def _typed_candidate(
         span = text[m.start : m.end]
         if wants_clock and m.kind == "time" and form.kind == "time" and not _CLOCK.search(span):
             return False  # 故宫几点清场: 1959年8月15日 is no time of day
+        if wants_year and m.kind == "time" and "年" not in span and not ERA.fullmatch(span) and (m.start, m.end) not in resolved:
+            return False  # 哪一年讨伐: 八月 is no year
         if not dated:
             return True
         if m.kind == "time" and form.kind == "time":
@@ -681,6 +684,8 @@ def _typed_candidate(
             return False  # the question's own words answer nothing (but 基金会主席梅里埃 for 梅里埃基金会的主席是谁)
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
+        if m.kind == "quantity" and _digit_group_piece(text, m):
+            return False
         if m.kind == "quantity" and _VAGUE.fullmatch(span):
             return False  # 略酸一些, 一度下跌: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
@@ -748,6 +753,12 @@ def _typed_candidate(
         tie *= SECONDARY_KIND
     whole = _respective(text, _joined(text, mentions, _coordinated(text, mentions, mention)), weights)
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _digit_group_piece(text: str, m: Mention) -> bool:
+    """True when the quantity `m` is a piece of a number written with thousands separators (5 or 057名 of 5,057名,
+    which LAC parts at the comma)."""
+    return bool(re.fullmatch(r"\d,", text[max(0, m.start - 2) : m.start]) or re.match(r",\d{3}", text[m.end : m.end + 4]))
 
 
 def _respective(text: str, whole: Mention, weights: dict[str, float]) -> Mention:

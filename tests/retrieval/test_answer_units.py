@@ -753,6 +753,22 @@ RESPECTIVELY = "其中智能眼镜、擦窗机器人网上零售额分别增长1
             "梅里埃",
             id="a name the question writes inside another name answers after the role asked",
         ),
+        pytest.param(
+            "王冠球场可以容纳多少名观众",
+            "王冠球场是阿克宁顿的主场球场，可容5,057名观众，有2,000个坐席。",
+            {"王冠": 3.0, "球场": 2.0, "容纳": 2.0, "观众": 3.0},
+            False,
+            "5,057名",
+            id="a number written with thousands separators is one number",
+        ),
+        pytest.param(
+            "唐昭宗讨伐李克用是在哪一年",
+            "大顺元年（890年）八月，唐昭宗讨伐河东节度使李克用。",
+            {"唐昭宗": 4.0, "讨伐": 2.0, "李克用": 4.0},
+            False,
+            "890年",
+            id="which year is answered by a year, not a month",
+        ),
     ],
 )
 def test_the_short_answer_a_unit_gives(question: str, text: str, weights: dict[str, float], dated: bool, short: str) -> None:
