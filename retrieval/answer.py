@@ -967,9 +967,13 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
         after = form.after.strip("？?。！!的是呢吗了啊呀啦吧 ")
         if after:  # "什么文件" → the phrase may end with the question's noun
             k = normalize(phrase).find(after[:2])
+            start = len(text) - len(rest)  # where the phrase starts in `text`
+            if k == 0 and normalize(phrase).startswith(after):  # 完全控制顿涅茨克重镇恰索夫亚尔: the name after the noun
+                named = next((m for m in mentions if m.start == start + len(after) and m.end <= start + len(phrase)), None)
+                if named:
+                    return text[named.start : named.end]
             if k > 0:
                 whole = normalize(phrase)[k : k + len(after)] == after  # the question's noun is written in full
-                start = len(text) - len(rest)  # where the phrase starts in `text`
                 end = start + k + len(after)  # and where the noun ends
                 # LAC may start the name a character late (利克斯托港): the name runs from the noun's end to the mention's
                 named = next((m for m in mentions if end <= m.start <= end + 1 and end + 2 <= m.end <= start + len(phrase)), None)

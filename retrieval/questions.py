@@ -128,6 +128,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_VAGUE_TIME = re.compile(r"(?:前|这|近|头|过去|最近)几(?:天|年|个月|周)|几(?:天|年|个月|周)(?:前|以来|来)")
 # "叫什么名字" of a thing is a name, not a person: the word before decides.
 _THING_NOUNS = re.compile(
     "(?:行动|活动|文件|项目|工程|计划|方案|政策|机制|模式|称号|奖|飞船|火箭|卫星|会议|节目|法|条例"
@@ -335,8 +336,10 @@ def analyse_question(question: str) -> QuestionForm:
             if m:
                 return QuestionForm(text, english_kind, m.start(), m.end(), names, chinese, _ACCEPTS.get(english_kind, ()))
         return QuestionForm(text, None, -1, -1, names, chinese)
+    # 前几天 / 几年前 say when, vaguely: no question word (普京说俄军前几天拿下了哪个重镇 asks which town)
+    searched = _VAGUE_TIME.sub(lambda v: "　" * len(v.group()), text)
     for pattern_kind, pattern in _KIND_PATTERNS:
-        m = pattern.search(text)
+        m = pattern.search(searched)
         if not m:
             continue
         kind = pattern_kind

@@ -843,3 +843,15 @@ def test_what_something_is_is_what_the_text_says_it_is() -> None:
     assert _aligned_span("美国化指的是本国的文化受到美国文化影响的情况。", analyse_question("美国化指的是什么")) == (
         "本国的文化受到美国文化影响的情况"
     )
+
+
+def test_a_vague_time_is_no_question_word() -> None:
+    which = analyse_question("普京说俄军前几天拿下了顿涅茨克哪个重镇")
+    assert which.kind == "thing" and which.text[which.wh_start : which.wh_end] == "哪个"
+    assert analyse_question("这几天来了多少人").kind == "quantity"
+
+
+def test_the_name_after_the_questions_noun_answers_which_one() -> None:
+    text = "他强调，俄军几天前完全控制顿涅茨克重镇恰索夫亚尔，这是事实。"
+    form = analyse_question("俄军前几天完全控制了顿涅茨克哪个重镇")
+    assert _aligned_span(text, form, find_mentions(text)) == "恰索夫亚尔"
