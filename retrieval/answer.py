@@ -186,6 +186,8 @@ _ALIAS_WORDS = frozenset({"别名", "别称", "俗名", "俗称", "简称", "昵
 # question word, and what may follow it.
 _DEFINED = re.compile(r"(?P<x>[^的]{1,24}?)(?:指的是|是指|就是|是)(?:一[个种座条家所部位项门])?")  # not X的Y是什么: an attribute
 _DEFINING_TAIL = re.compile(r"(?:样的?)?[\u4e00-\u9fff]{0,3}|意思")
+# Words of spoken questions that no text about the answer needs to write (搞的那个行动, 这回降息以后, 烧起来).
+_SPOKEN_FILLERS = frozenset({"搞", "弄", "整", "这回", "那回", "起来", "来着", "一下", "到底", "究竟", "大概", "那场", "那件"})
 _PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|都有什么|包括什么|包括哪")  # the answer is a list
 _LIST_JOINER = re.compile(r"、|以及|及|和|与")
 _LIST_ITEM = re.compile(r"[^，,。；;：:、\n（()）”」』]{1,15}?(?=、|以及|及|和|与|等|[，,。；;：:\n（(”」』]|$)")
@@ -1510,6 +1512,8 @@ def answer(
     head = _head_noun(form)
     if head in weights:  # "什么文件": the answer is a kind of 文件, which the text need not say
         weights[head] *= HEAD_NOUN_WEIGHT
+    for filler in _SPOKEN_FILLERS.intersection(weights):  # 搞的那个专项行动: how people talk, not what they ask about
+        del weights[filler]
     total = sum(weights.values())
     dense_best = max((h.dense for h in result.hits), default=0.0)
 

@@ -149,6 +149,8 @@ _CHAT_OPENER = re.compile(
 # Colloquial question words, folded before the patterns run: 叫啥 → 叫什么, 咋办 → 怎么办.
 _COLLOQUIAL = (
     ("啥时候", "什么时候"),
+    ("叫啥名字", "叫什么名字"),
+    ("叫啥名", "叫什么名字"),
     ("啥", "什么"),
     ("咋", "怎么"),
     ("哪儿", "哪里"),

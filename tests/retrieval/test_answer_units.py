@@ -855,3 +855,9 @@ def test_the_name_after_the_questions_noun_answers_which_one() -> None:
     text = "他强调，俄军几天前完全控制顿涅茨克重镇恰索夫亚尔，这是事实。"
     form = analyse_question("俄军前几天完全控制了顿涅茨克哪个重镇")
     assert _aligned_span(text, form, find_mentions(text)) == "恰索夫亚尔"
+
+
+def test_spoken_fillers_leave_the_question_covered(searcher: Searcher) -> None:
+    spoken = answer(searcher, "伯西热克派出所搞了几支志愿者队伍")
+    assert spoken.short_answer == "6支" and spoken.evidence["coverage"] == 1.0  # 搞 is how people talk, not a topic
+    assert analyse_question("那个服务模式叫啥名").text.endswith("叫什么名字")
