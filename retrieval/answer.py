@@ -188,6 +188,7 @@ _DEFINED = re.compile(r"(?P<x>[^的]{1,24}?)(?:指的是|是指|就是|是)(?:�
 _DEFINING_TAIL = re.compile(r"(?:样的?)?[\u4e00-\u9fff]{0,3}|意思")
 # Words of spoken questions that no text about the answer needs to write (搞的那个行动, 这回降息以后, 烧起来).
 _SPOKEN_FILLERS = frozenset({"搞", "弄", "整", "这回", "那回", "起来", "来着", "一下", "到底", "究竟", "大概", "那场", "那件"})
+_DIGIT_GROUP = re.compile(r",\d{3}")
 _PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|都有什么|包括什么|包括哪")  # the answer is a list
 _LIST_JOINER = re.compile(r"、|以及|及|和|与")
 _LIST_ITEM = re.compile(r"[^，,。；;：:、\n（()）”」』]{1,15}?(?=、|以及|及|和|与|等|[，,。；;：:\n（(”」』]|$)")
@@ -760,7 +761,8 @@ def _typed_candidate(
 def _digit_group_piece(text: str, m: Mention) -> bool:
     """True when the quantity `m` is a piece of a number written with thousands separators (5 or 057名 of 5,057名,
     which LAC parts at the comma)."""
-    return bool(re.fullmatch(r"\d,", text[max(0, m.start - 2) : m.start]) or re.match(r",\d{3}", text[m.end : m.end + 4]))
+    after_group = text[m.start - 1 : m.start] == "," and text[m.start - 2 : m.start - 1].isdigit()
+    return after_group or bool(_DIGIT_GROUP.match(text, m.end))
 
 
 def _respective(text: str, whole: Mention, weights: dict[str, float]) -> Mention:
