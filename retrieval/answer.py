@@ -187,7 +187,29 @@ _ALIAS_WORDS = frozenset({"别名", "别称", "俗名", "俗称", "简称", "昵
 _DEFINED = re.compile(r"(?P<x>[^的]{1,24}?)(?:指的是|是指|就是|是)(?:一[个种座条家所部位项门])?")  # not X的Y是什么: an attribute
 _DEFINING_TAIL = re.compile(r"(?:样的?)?[\u4e00-\u9fff]{0,3}|意思")
 # Words of spoken questions that no text about the answer needs to write (搞的那个行动, 这回降息以后, 烧起来).
-_SPOKEN_FILLERS = frozenset({"搞", "弄", "整", "这回", "那回", "起来", "来着", "一下", "到底", "究竟", "大概", "那场", "那件"})
+_SPOKEN_FILLERS = frozenset(
+    {
+        "搞",
+        "弄",
+        "整",
+        "这回",
+        "那回",
+        "起来",
+        "来着",
+        "一下",
+        "到底",
+        "究竟",
+        "大概",
+        "那场",
+        "那件",
+        "要",
+        "能",
+        "可以",
+        "应该",
+        "会",
+        "好",
+    }
+)
 _DIGIT_GROUP = re.compile(r",\d{3}")
 _PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|都有什么|包括什么|包括哪")  # the answer is a list
 _LIST_JOINER = re.compile(r"、|以及|及|和|与")
@@ -984,6 +1006,8 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
                 if whole and named:
                     return text[end : named.end]  # 最大集装箱港口费利克斯托港: the name after the noun answers
                 phrase = phrase[: k + len(after)] if whole else phrase[:k]
+                if phrase.count("《") > phrase.count("》") and rest[len(phrase) : len(phrase) + 1] == "》":
+                    phrase += "》"  # 《全民阅读促进条例》 for 哪个条例: the title stays whole
         phrase = _TRAILING_FILLER.sub("", phrase.strip("“”\"'「」 "))
         if 2 <= len(phrase) <= MAX_SHORT_CHARS:
             return phrase

@@ -861,3 +861,8 @@ def test_spoken_fillers_leave_the_question_covered(searcher: Searcher) -> None:
     spoken = answer(searcher, "伯西热克派出所搞了几支志愿者队伍")
     assert spoken.short_answer == "6支" and spoken.evidence["coverage"] == 1.0  # 搞 is how people talk, not a topic
     assert analyse_question("那个服务模式叫啥名").text.endswith("叫什么名字")
+
+
+def test_a_title_the_aligned_phrase_ends_in_stays_whole() -> None:
+    text = "座谈会上强调，要实施好《全民阅读促进条例》，推动全民阅读。"
+    assert _aligned_span(text, analyse_question("座谈会上说要实施好哪个条例")) == "《全民阅读促进条例》"
