@@ -122,6 +122,8 @@ _TITLE_PREFIX = re.compile(
 )
 # Words that stand for a place without naming one.
 _GENERIC_PLACE = re.compile(r"自治[区州]|全[区省市县国]|本[市省地]|当地|各地|我[国省市区]|国[内外]|海外|境[内外]|地方|基层|中央")
+_ABOVE_CITY = re.compile(r"(?:[^省区国]{1,6}?国)?(?:[^省区]{2,7}?(?:省|自治区))?")  # 中国, 江苏省, 美国加州 …
+_NOT_A_CITY = re.compile(r"(?:国|省|路|街|道|巷)$")
 _LEVEL_END = re.compile(r"(?:省|市|县|区|州|旗|盟|国|镇|乡|村)$")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
@@ -160,7 +162,7 @@ _SIDES = tuple(
 )
 _BOTH_SIDES = re.compile(r"境内外|国内外|出入境|进出口|男女|城乡|线上线下|冬夏|夏冬")
 _MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
-_VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)|有些|许多|很多|大量|少量|若干|多数|少数")
+_VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)?|有些|许多|很多|大量|少量|若干|多数|少数")
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -670,6 +672,7 @@ def _typed_candidate(
     wants_clock = bool(re.search(r"几点|几时|时刻", form.text))  # 从几点开始实行 → 18时
     # A level below the country: a country name may come with its region (印度尼西亚爪哇), a province may not.
     level = levels and "国" not in form.text[form.wh_start : form.wh_end + 3]
+    city_asked = levels and bool(re.match(r"在?哪(?:一)?个?城市", form.text[form.wh_start :]))
     wants_era = bool(re.search(r"朝|时代", wh))  # 哪个朝代 → 唐代, before any year
     counted = None
     if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
@@ -715,6 +718,8 @@ def _typed_candidate(
             return False  # 略酸一些, 一度下跌: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
+        if city_asked and m.kind == "place" and _NOT_A_CITY.search(span):
+            return False  # 哪个城市: 中国 is a country, 江苏省 a province, 西路 a road
         if m.kind == "person" and _DOCTRINE.match(text, m.end):
             return False  # 习近平生态文明思想, 以习近平同志为核心的党中央: a name inside another name, not a person acting
         if window and m.kind == "quantity" and not _of_window(text, m, dates, window):
@@ -742,6 +747,8 @@ def _typed_candidate(
         subject = [t for t in weights if m.kind != "org" or any(t in n for n in form.names)]
         return not any(len(t) >= 3 and t in span and t != head for t in subject)  # 哪个派出所: 派出所 may end it
 
+    if city_asked:  # 江苏省扬州: the city, after its province
+        accepted = [_after_province(text, m) if m.kind == "place" else m for m in accepted]
     valid = [m for m in accepted if usable(m) and fits(m)]
     if wants_clock and any(_CLOCK_TIME.search(text[m.start : m.end]) for m in valid if m.kind == "time"):
         # 几点落地: 12时许 says it, 20日中午 only the part of the day
@@ -777,7 +784,16 @@ def _typed_candidate(
     if mention.kind != form.kind:
         tie *= SECONDARY_KIND
     whole = _respective(text, _joined(text, mentions, _coordinated(text, mentions, mention)), weights)
+    if city_asked and whole.kind == "place":
+        whole = _after_province(text, whole)  # the province joined back by _coordinated
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _after_province(text: str, m: Mention) -> Mention:
+    """The place `m` without the country or province its name starts with (江苏省扬州 → 扬州, 中国上海 → 上海), when a
+    name is left."""
+    above = _ABOVE_CITY.match(text, m.start, m.end)
+    return Mention(above.end(), m.end, m.kind) if above and above.end() > m.start and m.end - above.end() >= 2 else m
 
 
 def _digit_group_piece(text: str, m: Mention) -> bool:
