@@ -140,6 +140,9 @@ def _referent(turn: Turn, person: bool, plural: bool = False, event: bool = Fals
         if people:
             return people[0]
         return turn.short_answer if kind == "person" else _role_phrase(asked)
+    codes = [w for w, tag in tagged_words(normalize(asked)) if tag == "eng" and any(c.isdigit() for c in w)]
+    if codes:
+        return codes[0].upper()  # C909在老挝首次商业飞行 → 它: the aircraft the code names, not 老挝
     return (_name_phrase(asked) or names[0]) if names else _topic(turn)
 
 
@@ -219,17 +222,34 @@ def _counterpart(asked: str, x: str) -> str | None:
     """The word of the previous question that `x` replaces: a name of it, preferably one ending like `x` (那检察院呢 →
     高院, 那神舟十七号呢 → 神舟十六号)."""
     words = tagged_words(asked)
-    same_end = [w for w, _ in words if len(w) >= 2 and w[-1] == x[-1] and w != x]
-    if same_end:
-        return same_end[0]
+    at = next((i for i, (w, _) in enumerate(words) if len(w) >= 2 and w[-1] == x[-1] and w != x), None)
+    if at is not None:
+        start = at  # 传染病防治法 for 民营经济促进法: the nouns before it, up to the length of the name that replaces it
+        while (
+            start > 0
+            and words[start - 1][1] in _NOUN_TAGS
+            and len("".join(w for w, _ in words[start - 1 : at + 1])) <= len(x) + 1
+        ):
+            start -= 1
+        return "".join(w for w, _ in words[start : at + 1])
     at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2), None)
     if at is None:
         return None
     return _phrase_from(words, at)  # the whole noun phrase the name starts (伯西 + 热克 + 派出所), short of 所长
 
 
+_EDITION_COUNTERS = "届期次场轮"
+_EDITION_STOP = r"的在和与是了把被对从向为有开办举召将要共，,、：:“”\s哪谁几多啥什"  # where 第五届消博会 ends
 _QUESTION_WORD = re.compile(r"[哪谁几]|什么|多少|啥")
 _PHRASE_START = re.compile(r"[的在和与是了把被对从向为，,、：:“”\s]")
+
+
+def _edition_phrase(asked: str, counter: str) -> str | None:
+    """The edition the question `asked` names with `counter` and what it is of (第五届消博会 for 届), or None."""
+    if counter not in _EDITION_COUNTERS:
+        return None
+    found = re.search(rf"第[\d一二三四五六七八九十百零]+{counter}[^{_EDITION_STOP}]*", asked)
+    return found.group() if found else None
 
 
 def _phrase_ending(asked: str, ch: str) -> str | None:
@@ -357,6 +377,9 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             return Rewrite(
                 q[: found.start()] + phrase + q[found.end() + len(noun) :], f"“{found.group()}{noun}”指{phrase}", prefer
             )
+        edition = _edition_phrase(previous, found.group()[-1]) if found.group()[:1] in "这那本" else None
+        if edition:  # 这届的主宾省 after 第五届消博会在哪开: the edition the previous question named
+            return Rewrite(_substitute(q, found.start(), found.end(), edition), f"“{found.group()}”指{edition}", prefer)
         following = q[found.end() : found.end() + 1]
         referent = _phrase_ending(previous, following) if following else None
         if referent and _QUESTION_WORD.search(referent) and last.short_answer and noun and last.short_answer.endswith(noun):

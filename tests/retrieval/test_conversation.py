@@ -201,3 +201,19 @@ def test_a_text_only_history_never_takes_the_dateline_for_the_answer(
     previous: str, answer_text: str, follow_up: str, standalone: str
 ) -> None:
     assert rewrite(follow_up, [Turn(previous, answer_text)]).question == standalone
+
+
+@pytest.mark.parametrize(
+    ("previous", "short", "follow_up", "standalone"),
+    [
+        ("修订后的传染病防治法哪天开始施行", "9月1日", "那民营经济促进法呢？", "修订后的民营经济促进法哪天开始施行？"),
+        ("自治区高院院长是谁", "迪里夏提·沙依木", "那检察院呢？", "自治区检察院院长是谁？"),
+        ("第五届消博会在哪开", "海口", "这届的主宾省是哪个", "第五届消博会的主宾省是哪个"),
+        ("第135届广交会有多少家企业参展？", "2.9万家", "这届广交会总展览面积多大？", "第135届广交会总展览面积多大？"),
+        ("C909在老挝首次商业飞行是哪天", "4月12日", "那它一共交付了多少架", "C909一共交付了多少架"),
+    ],
+)
+def test_a_follow_up_takes_the_whole_name_it_replaces_or_points_at(
+    previous: str, short: str, follow_up: str, standalone: str
+) -> None:
+    assert rewrite(follow_up, [Turn(previous, "……", short, previous)]).question == standalone
