@@ -604,12 +604,17 @@ def _asks_day(form: QuestionForm) -> bool:
     return bool(re.search(r"[天日号]", form.text[form.wh_start : form.wh_end]))
 
 
+def _asks_clock(form: QuestionForm) -> bool:
+    """True when the question asks for a time of day (几点, 几时, 时刻)."""
+    return bool(re.search(r"几点|几时|时刻", form.text))
+
+
 def _date_of(at: Mention, dates: list[DateSpan], form: QuestionForm) -> DateSpan | None:
     """The resolved date a date candidate stands for, when the text left its year to the article's date (今天 →
     2023年5月30日, 今年5月 → 2022年5月); None when the words already say it all."""
     overlapping = [d for d in dates if d.start < at.end and d.end > at.start and not d.approximate]
-    if not any(d.relative for d in overlapping):
-        return None
+    if not any(d.relative for d in overlapping) or _asks_clock(form):
+        return None  # 几点发射: 4月24日17时17分 says the time, the day's full date would drop it
     inside = [d for d in overlapping if at.start <= d.start and d.end <= at.end]
     if len(inside) > 1 and re.search(r"[几些]", form.text[form.wh_start : form.wh_end]):
         return None  # 哪几天 → the range as written, 6月24日至25日, each day annotated with its year in the answer
@@ -669,7 +674,7 @@ def _typed_candidate(
     wh = form.text[max(form.wh_start, 0) : form.wh_end + 1]
     wants_day = bool(re.search(r"[天日号]", wh))
     wants_year = form.kind == "time" and bool(re.search(r"哪(?:一)?年|几几年", wh))
-    wants_clock = bool(re.search(r"几点|几时|时刻", form.text))  # 从几点开始实行 → 18时
+    wants_clock = _asks_clock(form)  # 从几点开始实行 → 18时
     # A level below the country: a country name may come with its region (印度尼西亚爪哇), a province may not.
     level = levels and "国" not in form.text[form.wh_start : form.wh_end + 3]
     city_asked = levels and bool(re.match(r"在?哪(?:一)?个?城市", form.text[form.wh_start :]))

@@ -15,6 +15,7 @@ from retrieval.answer import (
     _aligned_span,
     _best,
     _corpus_words,
+    _date_of,
     _defined_subject,
     _followers,
     _head_noun,
@@ -892,3 +893,12 @@ def test_spoken_fillers_leave_the_question_covered(searcher: Searcher) -> None:
 def test_a_title_the_aligned_phrase_ends_in_stays_whole() -> None:
     text = "座谈会上强调，要实施好《全民阅读促进条例》，推动全民阅读。"
     assert _aligned_span(text, analyse_question("座谈会上说要实施好哪个条例")) == "《全民阅读促进条例》"
+
+
+def test_what_time_keeps_the_time_the_text_writes_not_the_days_full_date() -> None:
+    text = "计划于4月24日17时17分发射神舟二十号载人飞船。"
+    dates = resolve_dates(text, "2025-04-23")
+    at = next(m for m in find_mentions(text) + pattern_mentions(text) if text[m.start : m.end] == "4月24日17时17分")
+    assert _date_of(at, dates, analyse_question("神舟二十号定的几点发射")) is None
+    day = _date_of(at, dates, analyse_question("神舟二十号定的哪天发射"))
+    assert day is not None and day.first == date(2025, 4, 24)
