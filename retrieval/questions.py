@@ -165,7 +165,8 @@ _PERSON_WORD = re.compile(
 # A role right before "是谁" (院长是谁, 谁是…的负责人) asks for a person; a bare 谁 may be answered by an organisation
 # (根据谁的部署 → 最高人民法院), as 在哪里 may be by an outlet or body (在哪里开设专栏 → 新疆法制报).
 _ROLE = re.compile(
-    r"(?:长|书记|主任|主席|总理|总统|部长|经理|委员|代表|记者|作者|院士|专家|员|者|人|家|手|师|官|冠军|得主|负责人|首相|大臣)$"
+    r"(?<!机器)(?<!国)(?:长|书记|主任|主席|总理|总统|部长|经理|委员|代表|记者|作者|院士|专家|员|者|人|家|手|师|官|冠军|得主"
+    r"|负责人|首相|大臣)$"  # not 机器人, 国家: things
 )
 # The role itself, as a word: 副院长, 党组书记, 检察长 (longest match before or after the question word).
 _ROLE_WORD = re.compile(

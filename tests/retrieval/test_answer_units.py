@@ -902,3 +902,9 @@ def test_what_time_keeps_the_time_the_text_writes_not_the_days_full_date() -> No
     assert _date_of(at, dates, analyse_question("神舟二十号定的几点发射")) is None
     day = _date_of(at, dates, analyse_question("神舟二十号定的哪天发射"))
     assert day is not None and day.first == date(2025, 4, 24)
+
+
+def test_a_machine_or_a_country_called_something_is_a_thing_not_a_person() -> None:
+    assert analyse_question("拿第一的那台机器人叫啥").kind == "thing"
+    assert analyse_question("这个国家叫什么").kind == "thing"
+    assert analyse_question("那个发言人叫啥").kind == "person"
