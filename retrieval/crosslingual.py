@@ -83,9 +83,29 @@ def _glosses() -> dict[str, tuple[str, ...]]:
     return {key: tuple(words) for key, words in index.items()}
 
 
+@lru_cache(maxsize=1)
+def _proper_pinyin() -> dict[str, tuple[str, ...]]:
+    """Pinyin of CC-CEDICT's proper names of two syllables or more, without tones or spaces (chengdu, qingming,
+    xijinping) → the simplified words: the names English writes in pinyin, which no English gloss is. Surnames and
+    one-syllable names are left out: they would read common English words (long, man) as names."""
+    index: dict[str, list[str]] = {}
+    for line in CedictParser().lines:
+        head, _, senses = line.partition("/")
+        pinyin = head[head.find("[") + 1 : head.find("]")] if "[" in head else ""
+        syllables = pinyin.split()
+        if len(syllables) < 2 or not pinyin[:1].isupper() or "surname" in senses:
+            continue
+        key = re.sub(r"[^a-z]", "", pinyin.lower().replace("u:", "v"))
+        simplified = head.split(" ", 2)[1]
+        if simplified not in index.setdefault(key, []):
+            index[key].append(simplified)
+    return {key: tuple(words) for key, words in index.items()}
+
+
 def warm_up() -> None:
     """Build the English → Chinese index now, so the first English question does not wait for it."""
     _glosses()
+    _proper_pinyin()
 
 
 # Past forms of verbs news questions use, which no suffix rule undoes.
@@ -156,8 +176,10 @@ def chinese_question(question: str, usage: Callable[[str], float]) -> str | None
     asked = next((chinese for pattern, chinese in _QUESTION_WORDS if pattern.search(text)), "")
     for pattern, _ in _QUESTION_WORDS:  # how many is asked, not looked up (几个)
         text = pattern.sub(" ", text)
+    glosses, names = _glosses(), _proper_pinyin()
     words = [w.removesuffix("'s") for w in _WORD.findall(text)]
-    glosses = _glosses()
+    # Shenzhen-Zhongshan: two names; e-commerce stays one word, and so does Shenzhou-18 (a name with its number)
+    words = [part for w in words for part in (w.split("-") if "-" in w and w not in glosses and not re.search(r"\d", w) else [w])]
     parts: list[str] = []
     missed = 0  # content words no Chinese word was found for
     i = 0
@@ -180,6 +202,7 @@ def chinese_question(question: str, usage: Callable[[str], float]) -> str | None
             if n == 1 and phrase in _STOPWORDS:
                 continue
             found = [w for form in _variants(phrase) for w in glosses.get(form, ())]
+            found = found or list(names.get(phrase.replace(" ", "").replace("-", ""), ()))  # Chengdu, Xi Jinping
             used = [w for w in found if usage(w) > 0]
             if used:
                 parts.append(max(used, key=usage))

@@ -23,6 +23,14 @@ def test_dates_and_codes_are_written_as_the_corpus_writes_them() -> None:
     assert question is not None and "2025年5月" in question and "C919" in question and question.endswith("什么时候")
 
 
+def test_names_written_in_pinyin_are_the_chinese_names() -> None:
+    known = {**USAGE, "成都": 4.0, "深圳": 6.0, "中山": 2.0, "火炬": 1.0, "接力": 1.0, "总长": 1.0}
+    torch = chinese_question("When is the torch relay in Chengdu?", lambda w: known.get(w, 0.0))
+    assert torch is not None and "成都" in torch
+    link = chinese_question("What is the total length of the Shenzhen-Zhongshan Link?", lambda w: known.get(w, 0.0))
+    assert link is not None and "深圳中山" in link
+
+
 def test_a_question_whose_words_are_mostly_unknown_is_not_searched_in_chinese() -> None:
     assert chinese_question("Who won the 2024 European football championship?", usage) is None  # nothing found
     assert chinese_question("Who is the Cape Town mayor's deputy chief of staff for procurement?", usage) is None
