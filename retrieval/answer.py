@@ -213,6 +213,7 @@ _SPOKEN_FILLERS = frozenset(
     }
 )
 _DIGIT_GROUP = re.compile(r",\d{3}")
+_MAIN_TITLE = re.compile(r"(?<=《)[^《》—]{2,20}(?=——)")  # 雪域情深 of 《雪域情深——…》
 _PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|都有什么|包括什么|包括哪")  # the answer is a list
 _LIST_JOINER = re.compile(r"、|以及|及|和|与")
 _LIST_ITEM = re.compile(r"[^，,。；;：:、\n（()）”」』]{1,15}?(?=、|以及|及|和|与|等|[，,。；;：:\n（(”」』]|$)")
@@ -650,6 +651,8 @@ def _typed_candidate(
         mentions = mentions + org_phrases(text)
     if form.kind == "thing":  # 哪款直升机: a model's code, which LAC does not tag (AC332, C919, CR450)
         mentions = mentions + [Mention(m.start(), m.end(), "thing") for m in _MODEL_CODE.finditer(text)]
+        # 《雪域情深——习近平总书记率……纪实》: the main title names the work; the subtitle describes it
+        mentions = mentions + [Mention(m.start(), m.end(), "thing") for m in _MAIN_TITLE.finditer(text)]
     head = _head_noun(form) if form.kind == "thing" else None
     unit_noun = _head_noun(form) if form.kind == "quantity" else None
     dateline = DATELINE.match(text)  # 央视网消息（新闻联播）：… names the outlet, not an answer
@@ -857,7 +860,7 @@ def _of_window(text: str, m: Mention, dates: Sequence[DateSpan], window: tuple[d
 
 def _named(text: str, m: Mention) -> bool:
     """True when a "thing" mention is marked as a name by the text itself: a 《title》 or a phrase in quotation marks."""
-    if text.startswith("《", m.start):
+    if text.startswith("《", m.start) or text[m.start - 1 : m.start] == "《":
         return True
     return m.start > 0 and text[m.start - 1] in '“‘「『"'
 

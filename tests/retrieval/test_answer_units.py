@@ -794,6 +794,14 @@ RESPECTIVELY = "其中智能眼镜、擦窗机器人网上零售额分别增长1
             "上海",
             id="which city is answered by the city, without its country",
         ),
+        pytest.param(
+            "总台拍的那部专题片叫什么名字",
+            "由总台制作的电视专题片《雪域情深——习近平总书记率中央代表团出席西藏自治区成立60周年庆祝活动纪实》今晚播出。",
+            {"总台": 3.0, "专题片": 3.0},
+            True,
+            "雪域情深",
+            id="a title with a subtitle is named by its main title",
+        ),
     ],
 )
 def test_the_short_answer_a_unit_gives(
