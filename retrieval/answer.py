@@ -1045,7 +1045,7 @@ def _alias(text: str, form: QuestionForm) -> str | None:
     asked = _ALIAS_ASKED.search(form.text[: max(form.wh_start, 0)])
     if asked is None:
         return None
-    own = re.search(rf"{asked.group()}[为是叫：:]?\s*", text) if asked.group() in _ALIAS_WORDS else None
+    own = re.search(rf"{re.escape(asked.group())}[为是叫：:]?\s*", text) if asked.group() in _ALIAS_WORDS else None
     written = own or _ALIAS_WRITTEN.search(text)  # 俗名是什么: the 俗名, where the text also writes 又称
     if written is None:
         return None
@@ -1111,6 +1111,7 @@ def _place_phrase(phrase: str, text: str, mentions: Sequence[Mention]) -> str | 
     return text[start:end]
 
 
+@lru_cache(maxsize=4096)  # asked for every unit of every passage, like _head_noun
 def _defined_subject(form: QuestionForm) -> str | None:
     """What a question asking what something is asks about (什么是地声 → 地声; BA-6是什么 → BA-6; 第八大道是一条什么样的
     街道 → 第八大道), or None for any other question."""
@@ -1201,6 +1202,7 @@ def _candidates(
     seen: set[str] = set()
     dated = searcher.index.time.dated
     head = _head_noun(form) if form.kind == "thing" else None
+    defines = _defined_subject(form) is not None  # BA-6是什么: the unit that says what it is
     firsts = {n: _as_first(n) for n in form.numbers if _as_first(n) != n}
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
@@ -1237,11 +1239,11 @@ def _candidates(
             overlap = len(qgrams & bigrams(text)) / len(qgrams) if qgrams else 0.0
             if form.kind in ("thing", "place", "person") and not _strict(form):  # any phrase may answer
                 # 元详谥号是什么: what 元详谥号是 says first, else what follows 谥号 (谥号平王)
-                defined = _aligned_span(text, form, mentions) if _defined_subject(form) else None
+                defined = _aligned_span(text, form, mentions) if defines else None
                 aligned = defined or _aligned_span(text, form, mentions, defining=False)
                 # the phrase standing where the question word stands is a candidate too, tied alike (for BA-6是什么,
                 # only where the text says what it is: the unit that defines it wins over one that mentions it)
-                if aligned and (defined or not _defined_subject(form)):
+                if aligned and (defined or not defines):
                     i = text.find(aligned)
                     positions = _positions(_matching_form(text), weights)
                     tie = max(tie, _proximity(i, i + len(aligned), positions, weights, total, credit))
