@@ -203,7 +203,7 @@ def chinese_question(question: str, usage: Callable[[str], float]) -> str | None
                 continue
             found = [w for form in _variants(phrase) for w in glosses.get(form, ())]
             found = found or list(names.get(phrase.replace(" ", "").replace("-", ""), ()))  # Chengdu, Xi Jinping
-            used = [w for w in found if usage(w) > 0]
+            used = [w for w in found if usage(w) > 0 and len(w) > 1]  # chief → 总, 头, 长: one character says too little
             if used:
                 parts.append(max(used, key=usage))
                 i += n

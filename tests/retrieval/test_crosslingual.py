@@ -31,6 +31,12 @@ def test_names_written_in_pinyin_are_the_chinese_names() -> None:
     assert link is not None and "深圳中山" in link
 
 
+def test_a_one_character_translation_counts_as_none() -> None:
+    known = {"新疆": 3.0, "人民": 5.0, "检察院": 4.0, "总": 9.0}  # chief → 总 says nothing of a procurator
+    question = "Who is the chief procurator of the Xinjiang People's Procuratorate?"
+    assert chinese_question(question, lambda w: known.get(w, 0.0)) is None
+
+
 def test_a_question_whose_words_are_mostly_unknown_is_not_searched_in_chinese() -> None:
     assert chinese_question("Who won the 2024 European football championship?", usage) is None  # nothing found
     assert chinese_question("Who is the Cape Town mayor's deputy chief of staff for procurement?", usage) is None
