@@ -239,9 +239,10 @@ def _counterpart(asked: str, x: str) -> str | None:
 
 
 _EDITION_COUNTERS = "届期次场轮"
-_EDITION_STOP = r"的在和与是了把被对从向为有开办举召将要共，,、：:“”\s哪谁几多啥什"  # where 第五届消博会 ends
 _QUESTION_WORD = re.compile(r"[哪谁几]|什么|多少|啥")
-_PHRASE_START = re.compile(r"[的在和与是了把被对从向为，,、：:“”\s]")
+_PHRASE_BREAKS = r"的在和与是了把被对从向为，,、：:“”\s"  # function words and punctuation no noun phrase crosses
+_PHRASE_START = re.compile(f"[{_PHRASE_BREAKS}]")
+_EDITION_STOP = _PHRASE_BREAKS + "有开办举召将要共哪谁几多啥什"  # where 第五届消博会 ends: also at a verb or question word
 
 
 def _edition_phrase(asked: str, counter: str) -> str | None:
