@@ -647,6 +647,10 @@ def _typed_candidate(
     levels = form.accepts == ("place",)  # 哪个省, 哪个城市, 哪国: an administrative level is asked
     if "place" in form.accepts:
         mentions = mentions + _admin_parts(text, mentions, positions, levels=levels)
+    city_asked = levels and bool(re.match(r"在?哪(?:一)?个?城市", form.text[form.wh_start :]))
+    if city_asked:  # 哪个城市: 江苏省扬州 → 扬州; a country, province or road (中国, 江苏省, 西路) is no city, nor joined to one
+        mentions = [_after_province(text, m) if m.kind == "place" else m for m in mentions]
+        mentions = [m for m in mentions if m.kind != "place" or not _NOT_A_CITY.search(text[m.start : m.end])]
     if form.kind == "org":  # 哪个机构: a body LAC did not tag (国际原子能机构)
         mentions = mentions + org_phrases(text)
     if form.kind == "thing":  # 哪款直升机: a model's code, which LAC does not tag (AC332, C919, CR450)
@@ -680,7 +684,6 @@ def _typed_candidate(
     wants_clock = _asks_clock(form)  # 从几点开始实行 → 18时
     # A level below the country: a country name may come with its region (印度尼西亚爪哇), a province may not.
     level = levels and "国" not in form.text[form.wh_start : form.wh_end + 3]
-    city_asked = levels and bool(re.match(r"在?哪(?:一)?个?城市", form.text[form.wh_start :]))
     wants_era = bool(re.search(r"朝|时代", wh))  # 哪个朝代 → 唐代, before any year
     counted = None
     if form.kind == "quantity" and re.fullmatch(r"(?:几|多少)[天年届次人名个项家场]", wh.rstrip("?？ ")):
@@ -726,8 +729,6 @@ def _typed_candidate(
             return False  # 略酸一些, 一度下跌: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
-        if city_asked and m.kind == "place" and _NOT_A_CITY.search(span):
-            return False  # 哪个城市: 中国 is a country, 江苏省 a province, 西路 a road
         if m.kind == "person" and _DOCTRINE.match(text, m.end):
             return False  # 习近平生态文明思想, 以习近平同志为核心的党中央: a name inside another name, not a person acting
         if window and m.kind == "quantity" and not _of_window(text, m, dates, window):
@@ -755,8 +756,6 @@ def _typed_candidate(
         subject = [t for t in weights if m.kind != "org" or any(t in n for n in form.names)]
         return not any(len(t) >= 3 and t in span and t != head for t in subject)  # 哪个派出所: 派出所 may end it
 
-    if city_asked:  # 江苏省扬州: the city, after its province
-        accepted = [_after_province(text, m) if m.kind == "place" else m for m in accepted]
     valid = [m for m in accepted if usable(m) and fits(m)]
     if wants_clock and any(_CLOCK_TIME.search(text[m.start : m.end]) for m in valid if m.kind == "time"):
         # 几点落地: 12时许 says it, 20日中午 only the part of the day
@@ -792,8 +791,6 @@ def _typed_candidate(
     if mention.kind != form.kind:
         tie *= SECONDARY_KIND
     whole = _respective(text, _joined(text, mentions, _coordinated(text, mentions, mention)), weights)
-    if city_asked and whole.kind == "place":
-        whole = _after_province(text, whole)  # the province joined back by _coordinated
     return _complete(text, whole, form, dated), tie, whole
 
 
