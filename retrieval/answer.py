@@ -1036,13 +1036,20 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     return None
 
 
+@lru_cache(maxsize=4096)  # asked for every unit of every passage, like _head_noun
+def _alias_asked(form: QuestionForm) -> str | None:
+    """The naming word a question asking another name writes before its question word (又称, 别名, 俗名), or None."""
+    asked = _ALIAS_ASKED.search(form.text[: max(form.wh_start, 0)])
+    return asked.group() if asked else None
+
+
 def _alias(text: str, form: QuestionForm) -> str | None:
     """For a question asking another name (又称什么, 别名是什么, 俗名叫什么): the name `text` writes after its own
     naming word (又名阿留申黑颊黑雁或阿留申鹅 → 阿留申黑颊黑雁或阿留申鹅), or None."""
-    asked = _ALIAS_ASKED.search(form.text[: max(form.wh_start, 0)])
+    asked = _alias_asked(form)
     if asked is None:
         return None
-    own = re.search(rf"{re.escape(asked.group())}[为是叫：:]?\s*", text) if asked.group() in _ALIAS_WORDS else None
+    own = re.search(rf"{re.escape(asked)}[为是叫：:]?\s*", text) if asked in _ALIAS_WORDS else None
     written = own or _ALIAS_WRITTEN.search(text)  # 俗名是什么: the 俗名, where the text also writes 又称
     if written is None:
         return None
@@ -1200,6 +1207,7 @@ def _candidates(
     dated = searcher.index.time.dated
     head = _head_noun(form) if form.kind == "thing" else None
     defines = _defined_subject(form) is not None  # BA-6是什么: the unit that says what it is
+    plural = bool(_PLURAL.search(form.text))  # 哪些: the answer is a list
     firsts = {n: _as_first(n) for n in form.numbers if _as_first(n) != n}
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
@@ -1254,7 +1262,7 @@ def _candidates(
                 i = text.find(alias)
                 tie = max(tie, _proximity(i, i + len(alias), _positions(_matching_form(text), weights), weights, total, credit))
                 short = alias
-            if short and (alias or _PLURAL.search(form.text)):  # 哪些: every item listed with the one found
+            if short and (alias or plural):  # 哪些: every item listed with the one found
                 short = _whole_list(text, short, mentions, form)
             score = coverage + BIGRAM_WEIGHT * overlap + prior + TYPE_WEIGHT * tie
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
