@@ -306,6 +306,11 @@ _Q_RANGE = re.compile(
     rf"(?P<a>[12]\d{{3}}年?(?:(?:1[0-2]|0?[1-9])月)?)\s*(?:到|至|～|~|－|-|—|–)\s*(?P<b>{_Q_ABSOLUTE})(?:之间|期间|间)?"
 )
 _Q_SINGLE = re.compile(rf"(?:在|于)?(?P<a>{_Q_ABSOLUTE})(?:以来|期间|里|内|中|的时候|时|上旬|中旬|下旬|初|底|末)?")
+# A month or day without its year (9月18号, 3月份): the last such day the corpus has reached, as people ask of news past.
+_Q_MONTH_DAY = re.compile(
+    r"(?<![\d年每])(?:在|于)?(?P<a>(?:1[0-2]|0?[1-9])月(?:(?:3[01]|[12]\d|0?[1-9])[日号])?)(?!\d)(?:份)?"
+    r"(?:以来|期间|里|内|中|的时候|时|上旬|中旬|下旬|初|底|末)?"
+)
 _Q_NEWEST = re.compile(r"(?:最近|最新|近期|近来|最晚)(?:一次|一期|一届|一批|一回)?(?:的)?")
 _LEADING = re.compile(r"^[的，,、\s]+")
 
@@ -319,13 +324,28 @@ def _expression_window(expr: str, now: date) -> tuple[date, date] | None:
     return (resolved[0], resolved[1]) if resolved else None
 
 
+def _month_day_window(expr: str, now: date) -> tuple[date, date] | None:
+    """The days of a month or day named without its year (9月18号): the latest such days that begin by `now` (or
+    within PLAN_GRACE_DAYS after it: an event just announced)."""
+    month_text, _, day_text = expr.partition("月")
+    month, day = int(month_text), int(day_text[:-1]) if day_text else None
+    for year in (now.year, now.year - 1):
+        try:
+            first, last = _month_range(year, month) if day is None else (date(year, month, day),) * 2
+        except ValueError:  # 2月30号
+            return None
+        if first <= now + timedelta(days=PLAN_GRACE_DAYS):
+            return first, last
+    return None
+
+
 def time_expression(text: str) -> str | None:
     """The first time a question names (2023年, 2022年到2023年, 去年, 最近), or None."""
-    found = [m for m in (_Q_RANGE.search(text), _Q_SINGLE.search(text), _Q_NEWEST.search(text)) if m]
+    found = [m for m in (_Q_RANGE.search(text), _Q_SINGLE.search(text), _Q_MONTH_DAY.search(text), _Q_NEWEST.search(text)) if m]
     if not found:
         return None
     m = min(found, key=lambda m: (m.start(), -len(m.group())))
-    return m.group("a") if m.re is _Q_SINGLE else m.group()
+    return m.group("a") if m.re in (_Q_SINGLE, _Q_MONTH_DAY) else m.group()
 
 
 def question_time(question: str, now: date | None) -> QuestionTime:
@@ -343,6 +363,11 @@ def question_time(question: str, now: date | None) -> QuestionTime:
             rest = question[: m.start()] + question[m.end() :]
     if first is None and (m := _Q_SINGLE.search(question)):
         found = _expression_window(m.group("a"), now)
+        if found:
+            (first, last), expression = found, m.group("a")
+            rest = question[: m.start()] + question[m.end() :]
+    if first is None and (m := _Q_MONTH_DAY.search(question)):
+        found = _month_day_window(m.group("a"), now)
         if found:
             (first, last), expression = found, m.group("a")
             rest = question[: m.start()] + question[m.end() :]

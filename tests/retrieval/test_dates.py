@@ -108,6 +108,11 @@ def test_annotate_spells_out_relative_dates_once_and_leaves_absolute_ones() -> N
         ("上个月有什么新闻", "有什么新闻", ("2026-07-01", "2026-07-31"), False),
         ("最近一次卫星发射是哪天", "卫星发射是哪天", None, True),
         ("天鹊三号是哪一年哪一天发射的", "天鹊三号是哪一年哪一天发射的", None, False),
+        # a month or day without its year: the last one the corpus has reached ("now" is 2026-08-19)
+        ("9月18号财政部公布的债务是多少", "财政部公布的债务是多少", ("2025-09-18", "2025-09-18"), False),
+        ("8月12日开的什么会", "开的什么会", ("2026-08-12", "2026-08-12"), False),
+        ("3月份的CPI涨了多少", "CPI涨了多少", ("2026-03-01", "2026-03-31"), False),
+        ("每年9月举办的是什么节", "每年9月举办的是什么节", None, False),
     ],
 )
 def test_time_in_questions(question: str, rest: str, window: tuple[str, str] | None, newest: bool) -> None:
