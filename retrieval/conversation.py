@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval.dates import time_expression
-from retrieval.entities import DATELINE
+from retrieval.entities import DATELINE, find_mentions
 from retrieval.questions import GENERIC_NAMES, analyse_question, is_role
 from retrieval.tokens import normalize, tagged_words
 
@@ -139,7 +139,12 @@ def _referent(turn: Turn, person: bool, plural: bool = False, event: bool = Fals
         people = [n for n in names if _is_person(n, asked)]
         if people:
             return people[0]
-        return turn.short_answer if kind == "person" else _role_phrase(asked)
+        if kind == "person":
+            return turn.short_answer
+        # 李强去印尼开会 → 他: a name jieba does not tag as one (nrfg) is still the person the analyser finds
+        text = normalize(asked)
+        found = [text[m.start : m.end] for m in find_mentions(text) if m.kind == "person"]
+        return _role_phrase(asked) or (found[0] if found else None)
     codes = [w for w, tag in tagged_words(normalize(asked)) if tag == "eng" and any(c.isdigit() for c in w)]
     if codes:
         return codes[0].upper()  # C909在老挝首次商业飞行 → 它: the aircraft the code names, not 老挝
@@ -373,12 +378,17 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
     found = _thing_pronoun(q)
     if found and not (found.group() == "其" and found.start() > 0 and q[found.start() - 1] in "尤极"):
         noun = next(iter(tagged_words(q[found.end() :])), ("", ""))[0]
+        edition = _edition_phrase(previous, found.group()[-1]) if found.group()[:1] in "这那本" else None
+        if edition and len(noun) > 1 and noun in edition:  # 这届广交会 → 第134届广交会, not the rest of the question's phrase
+            edition = edition[: edition.find(noun) + len(noun)]
+            return Rewrite(
+                q[: found.start()] + edition + q[found.end() + len(noun) :], f"“{found.group()}{noun}”指{edition}", prefer
+            )
         phrase = _phrase_with(previous, noun) if len(found.group()) == 2 and noun else None
         if phrase:  # 这场飓风 → 飓风梅利莎: the previous question's phrase with the same noun
             return Rewrite(
                 q[: found.start()] + phrase + q[found.end() + len(noun) :], f"“{found.group()}{noun}”指{phrase}", prefer
             )
-        edition = _edition_phrase(previous, found.group()[-1]) if found.group()[:1] in "这那本" else None
         if edition:  # 这届的主宾省 after 第五届消博会在哪开: the edition the previous question named
             return Rewrite(_substitute(q, found.start(), found.end(), edition), f"“{found.group()}”指{edition}", prefer)
         following = q[found.end() : found.end() + 1]

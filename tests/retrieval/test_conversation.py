@@ -211,6 +211,9 @@ def test_a_text_only_history_never_takes_the_dateline_for_the_answer(
         ("第五届消博会在哪开", "海口", "这届的主宾省是哪个", "第五届消博会的主宾省是哪个"),
         ("第135届广交会有多少家企业参展？", "2.9万家", "这届广交会总展览面积多大？", "第135届广交会总展览面积多大？"),
         ("C909在老挝首次商业飞行是哪天", "4月12日", "那它一共交付了多少架", "C909一共交付了多少架"),
+        ("第136届广交会首批参展样品来自哪个国家", "泰国", "这届广交会哪天闭幕", "第136届广交会哪天闭幕"),
+        # a name jieba does not tag as a person (李强: nrfg) is found by the analyser
+        ("李强去新加坡参加东盟会议，降落在哪个机场", "樟宜机场", "访问期间他还要出席什么活动", "访问期间李强还要出席什么活动"),
     ],
 )
 def test_a_follow_up_takes_the_whole_name_it_replaces_or_points_at(
