@@ -27,7 +27,7 @@ from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label
 from retrieval.entities import DATELINE, ERA, Mention, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
 from retrieval.search import Filters, Hit, Searcher
-from retrieval.tokens import bigrams, common_word, normalize, tokenize, word_edges, words
+from retrieval.tokens import bigrams, common_word, normalize, tagged_words, tokenize, word_edges, words
 
 MAX_ANSWER_CHARS = 300
 MAX_SENTENCES = 3
@@ -1115,6 +1115,41 @@ def _place_phrase(phrase: str, text: str, mentions: Sequence[Mention]) -> str | 
     return text[start:end]
 
 
+_WHERE_DONE = re.compile(r"在(?:哪里|哪儿|哪|什么地方|何处|何地)(?P<v>(?![里儿所个家座位一些国省市县])[\u4e00-\u9fff])")
+_WHERE_BREAK = re.compile(r"[，,。；;：:、在“”（）()\n]")
+
+
+def _where_done(text: str, form: QuestionForm, mentions: Sequence[Mention]) -> str | None:
+    """The place `text` writes between 在 and the verb the question asks where of (在哪见的 → 在杭州西湖国宾馆会见 → 杭州
+    西湖国宾馆; 在哪开的 → 在北京主持召开 → 北京), when a place or body is named there; else None."""
+    asked = _WHERE_DONE.search(form.text)
+    if asked is None or asked.group("v") in "的了是呢吗":
+        return None
+    verb, at = asked.group("v"), 0
+    start = place_end = -1  # the words after the last 在, and where the nouns right after it end
+    closed, verbs = False, 0
+    for word, tag in tagged_words(text):
+        end = at + len(word)
+        if word == "在":
+            start, place_end, closed, verbs = end, -1, False, 0
+        elif start >= 0 and _WHERE_BREAK.search(word):
+            start = -1
+        elif start >= 0 and verb in word:
+            if place_end > start and any(n.kind in ("place", "org") and start <= n.start < place_end for n in mentions):
+                return text[start:place_end]
+            start = -1
+        elif start >= 0 and tag in ("v", "vd", "vi"):
+            closed, verbs = True, verbs + 1  # 在北京主持召开: one verb may stand between the place and the one asked
+            if verbs > 1:
+                start = -1
+        elif start >= 0 and not closed and tag[:1] not in ("p", "r", "c", "u"):
+            place_end = end  # 尼日利亚首都阿布贾: the words up to a preposition, pronoun or particle make the place
+        elif start >= 0:
+            closed = True
+        at = end
+    return None
+
+
 @lru_cache(maxsize=4096)  # asked for every unit of every passage, like _head_noun
 def _defined_subject(form: QuestionForm) -> str | None:
     """What a question asking what something is asks about (什么是地声 → 地声; BA-6是什么 → BA-6; 第八大道是一条什么样的
@@ -1257,6 +1292,11 @@ def _candidates(
                     short = place
                 elif short is None or tie < TYPED_THING_TIE or defined:
                     short = aligned or short  # what follows 第八大道是 says what it is, not a name in the sentence
+            where = _where_done(text, form, mentions) if form.kind == "place" else None
+            if where:  # 在哪见的: the place written before the verb, not another the sentence names
+                i = text.find(where)
+                tie = max(tie, _proximity(i, i + len(where), _positions(_matching_form(text), weights), weights, total, credit))
+                short = where
             alias = _alias(text, form) if form.kind in ("thing", "person") and not _strict(form) else None
             if alias:  # 又称什么: what the text writes after 又称 / 别名 / 俗名
                 i = text.find(alias)

@@ -27,6 +27,7 @@ from retrieval.answer import (
     _Unit,
     _unit_fits,
     _unit_spans,
+    _where_done,
     _whole_list,
     answer,
 )
@@ -825,6 +826,21 @@ def test_where_is_answered_by_the_place_the_aligned_phrase_names(question: str, 
     mentions = find_mentions(text)
     aligned = _aligned_span(text, analyse_question(question), mentions)
     assert aligned is not None and _place_phrase(aligned, text, mentions) == place
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "place"),
+    [
+        ("总理是在哪见的外宾", "9日下午，国务院总理在钓鱼台国宾馆会见来华访问的外宾。", "钓鱼台国宾馆"),
+        ("常务会议在哪开的", "李强在北京主持召开国务院常务会议。", "北京"),
+        ("他俩在哪谈的", "习近平在会谈时指出，双方在上海同他谈及合作。", "上海"),
+        ("遗体在哪火化的", "遗体在北京八宝山革命公墓火化。", "北京八宝山革命公墓"),
+        ("模式产地在哪里", "该物种的模式产地在新赫布里底群岛。", None),  # 在哪里 names no verb
+        ("他在哪所大学取得学位", "他在台湾大学法律学系取得学位。", None),  # 哪所: a noun is asked, not where it happened
+    ],
+)
+def test_where_something_was_done_is_the_place_before_its_verb(question: str, text: str, place: str | None) -> None:
+    assert _where_done(text, analyse_question(question), find_mentions(text)) == place
 
 
 @pytest.mark.parametrize(
