@@ -1533,6 +1533,12 @@ def _window(
     return (first, last), {"from": first.isoformat(), "to": last.isoformat(), "source": "question"}, None
 
 
+def _after_corpus(searcher: Searcher, window: tuple[date, date]) -> bool:
+    """True when `window` begins after the corpus's newest publication day."""
+    coverage = searcher.index.time.coverage
+    return coverage is not None and window[0] > coverage[1]
+
+
 def _uncovered(searcher: Searcher, asked: QuestionTime, window: tuple[date, date]) -> str | None:
     """A refusal naming the corpus's dates when nothing in it is dated within `window` (a future year, a year before
     it starts), else None."""
@@ -1593,14 +1599,18 @@ def answer(
         when = QuestionTime(rewritten.question)
     window, time_window, conflict = _window(when, filters)
     refusal = conflict or (_uncovered(searcher, when, window) if window else None)
-    if refusal:
+    # 明年是加入议联多少周年: a time after the newest news is what was announced for it, in the units that write it
+    ahead = bool(refusal) and not conflict and window is not None and _after_corpus(searcher, window)
+    if refusal and not ahead:
         t1 = time.perf_counter()
         timings = {"encode": 0.0, "search": 0.0, "answer": 0.0, "total": (t1 - t0) * 1000}
         return Answer(asked, refusal, True, [], timings, None, rewritten.question, time_window)
     n = max(k, NEWEST_HITS) if when.newest else k
     # The time words leave the matched terms (2023年 would favour any text that says 2023年) but stay in what the
     # encoder reads, where they shift the meaning little and the question stays whole.
-    result = searcher.search(when.question, k=n, mode="hybrid", filters=filters, window=window, dense_query=rewritten.question)
+    result = searcher.search(
+        when.question, k=n, mode="hybrid", filters=filters, window=None if ahead else window, dense_query=rewritten.question
+    )
     if rewritten.rewritten:
         result.hits = _prefer(result.hits, rewritten.prefer_articles)
     t1 = time.perf_counter()
@@ -1619,12 +1629,14 @@ def answer(
         asked_window = window if when.window is not None else None  # the question's own time, not a date filter
         read = result.hits + ([result.lexical_best] if result.lexical_best else [])
         ranked = _candidates(searcher, read, form, weights, total, bigrams(result.query), when.expression, asked_window)
+        if ahead and window is not None:
+            ranked = [u for u in ranked if any(_dates_inside(u.text, d, window) for d in u.dates)]
         if rewritten.subject:  # 江苏……多少入境游客？→ 新疆呢？: 江苏's figure is no answer about 新疆
             subject = normalize(rewritten.subject)
             ranked = [u for u in ranked if subject in normalize(f"{u.hit.title} {u.text}")]
         event = _event_word(form, weights) if when.newest else None
         chosen, evidence = _decide(ranked, form, dense_best, rewritten, when.newest, event)
-        if not chosen and window is not None and when.window is not None:
+        if not chosen and window is not None and when.window is not None and not ahead:
             # 去年村民人均可支配收入: an article of this year writes 去年, too vague to place it in last year's window when
             # it was indexed; search again outside the window, among units writing a date that lies inside it.
             wide = searcher.search(when.question, k=n, mode="hybrid", filters=filters, dense_query=rewritten.question)
@@ -1648,7 +1660,9 @@ def answer(
     abstained = not chosen
     citations: list[Citation] = []
     short: str | None = None
-    if abstained:
+    if abstained and refusal:
+        text = refusal  # nothing announced for the time asked: the corpus's dates say why
+    elif abstained:
         text = ABSTAIN_OTHER_LANGUAGE if other_language else ABSTAIN_TEXT
         nearest: dict[str, Hit] = {}
         for hit in result.hits:  # one nearest passage per article

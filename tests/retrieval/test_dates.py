@@ -228,6 +228,20 @@ def test_last_year_in_an_article_of_this_year_answers_a_question_about_last_year
     assert answer(searcher, "天鹊村前年村民人均可支配收入有多少？").abstained  # 2023: the text's 去年 is not it
 
 
+def test_a_time_after_the_newest_news_is_answered_by_what_was_announced_for_it(tmp_path: Path) -> None:
+    encoder = load_encoder("e5-small-q4")
+    articles = [
+        Article("talks", "天鹊省长会见议会代表团", "省长表示，明年是两省结好30周年，双方将举办系列活动。", date="2025-06-20"),
+        Article("launch", "天鹊三号卫星成功发射", "2024年4月25日，天鹊三号卫星在酒泉卫星发射中心成功发射。", date="2024-04-26"),
+    ]
+    build_index(articles, encoder, tmp_path, progress=False)
+    searcher = Searcher(load_index(tmp_path, encoder.id, encoder.dim), encoder)
+    reply = answer(searcher, "明年是两省结好多少周年？")  # now = 2025-06-20: 明年 is 2026, after every article
+    assert not reply.abstained and reply.short_answer == "30周年"
+    refused = answer(searcher, "明年天鹊四号卫星什么时候发射？")  # nothing written about 2026 says so
+    assert refused.abstained and not refused.citations and "2024年4月26日至2025年6月20日" in refused.answer
+
+
 def test_which_days_is_answered_with_the_whole_range(tmp_path: Path) -> None:
     encoder = load_encoder("e5-small-q4")
     text = "李强将于6月24日至25日出席在天津举行的夏季达沃斯论坛。"
