@@ -160,6 +160,21 @@ _SIDES = tuple(
     )
     for pair in ((a, b), (b, a))
 )
+# The two ends of one event: for 哪天 / 什么时候, the day it closed does not say when it opened (进博会今天闭幕 for
+# 哪天开幕). Only for time questions: who flew on 神舟十三号 is written where its return is.
+_EVENT_ENDS = tuple(
+    pair
+    for a, b in (
+        ("开幕", "闭幕"),
+        ("开工", "竣工"),
+        ("发射", "着陆"),
+        ("发射", "返回"),
+        ("出生", "逝世"),
+        ("出生", "去世"),
+        ("上任", "卸任"),
+    )
+    for pair in ((a, b), (b, a))
+)
 _BOTH_SIDES = re.compile(r"境内外|国内外|出入境|进出口|男女|城乡|线上线下|冬夏|夏冬")
 _MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)?|有些|许多|很多|大量|少量|若干|多数|少数")
@@ -1312,9 +1327,10 @@ def _candidates(
 
 def _other_side(text: str, form: QuestionForm) -> bool:
     """True when normalised unit `text` writes the other side of a pair the question picks one side of (境内 asked,
-    境外 written, 境内 not): its figures are about another population. Words naming both sides (进出口, 国内外) count for
-    neither."""
-    asked = [(a, b) for a, b in _SIDES if a in form.text]
+    境外 written, 境内 not): its figures are about another population (or, asked when, its day another end of the
+    event). Words naming both sides (进出口, 国内外) count for neither."""
+    pairs = _SIDES + _EVENT_ENDS if form.kind == "time" else _SIDES
+    asked = [(a, b) for a, b in pairs if a in form.text]
     if not asked:  # most questions pick no side: no unit needs reading
         return False
     text = _BOTH_SIDES.sub("", text)

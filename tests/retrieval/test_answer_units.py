@@ -626,6 +626,11 @@ def test_a_word_tagged_as_a_name_that_names_nothing_is_not_a_question_name() -> 
         ("前三季度出口增长了多少", "前三季度，我国货物贸易进出口总值33.61万亿元，其中出口增长7.1%。", False),
         ("上半年进口了多少", "今年上半年，出口额达到1.2万亿元。", True),
         ("男篮拿了第几名", "中国女篮获得亚洲杯亚军。", True),
+        # asked when, the other end of the event is another day; asked anything else, it is the same event
+        ("博览会哪天开幕", "第七届博览会今天在上海闭幕。", True),
+        ("博览会哪天开幕", "博览会将于11月5日开幕，10日闭幕。", False),
+        ("神舟飞船什么时候发射的", "神舟飞船返回舱今天成功着陆。", True),
+        ("神舟飞船载了哪些航天员", "神舟飞船返回舱今天成功着陆，航天员身体状态良好。", False),
     ],
 )
 def test_a_figure_of_the_other_side_does_not_answer(question: str, text: str, other: bool) -> None:
