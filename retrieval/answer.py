@@ -139,6 +139,7 @@ _DOCTRINE = re.compile(
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
 _CLOCK_TIME = re.compile(r"\d{1,2}(?:[点时:：](?!代)|\s*[AaPp][Mm])|[一二三四五六七八九十]{1,3}[点时](?!代)")
+_LAST_DAY_ASKED = re.compile(r"闭幕|结束|落幕|收官|闭馆|截止")  # of a range of days, the question asks for the last
 _CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
 # Pairs of words that pick one of two populations or scopes: a figure for one side does not answer a question about
 # the other (境外采购商 for 境内采购商). Directions (上涨 / 下降) are no such pair: 涨了多少 is answered by 下降0.3%.
@@ -635,6 +636,9 @@ def _date_of(at: Mention, dates: list[DateSpan], form: QuestionForm) -> DateSpan
     if len(inside) > 1 and re.search(r"[几些]", form.text[form.wh_start : form.wh_end]):
         return None  # 哪几天 → the range as written, 6月24日至25日, each day annotated with its year in the answer
     best = min(overlapping, key=lambda d: (d.last - d.first, not d.relative))  # the most precise
+    days = [d for d in inside if d.first == d.last]
+    if len(days) > 1 and _LAST_DAY_ASKED.search(form.text):
+        best = max(days, key=lambda d: d.last)  # 11月8日至10日 for 哪天闭幕: the last day
     return None if _asks_day(form) and best.first != best.last else best
 
 

@@ -251,6 +251,8 @@ def test_which_days_is_answered_with_the_whole_range(tmp_path: Path) -> None:
     reply = answer(searcher, "李强去天津参加夏季达沃斯论坛是哪几天？")
     assert reply.short_answer == "6月24日至25日"
     assert "6月24日至25日〔2025年6月24日至2025年6月25日〕" in reply.answer
+    assert answer(searcher, "天津的夏季达沃斯论坛哪天结束？").short_answer == "2025年6月25日"  # the range's last day
+    assert answer(searcher, "天津的夏季达沃斯论坛哪天举行？").short_answer == "2025年6月24日"
 
 
 def test_the_full_date_follows_the_time_of_day_said_with_it() -> None:
