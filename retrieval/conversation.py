@@ -17,6 +17,7 @@ from retrieval.questions import GENERIC_NAMES, analyse_question, is_role
 from retrieval.tokens import normalize, tagged_words
 
 MAX_TURNS = 10
+SHORT_FOLLOW_UP_CHARS = 6  # a typed question this short without a name of its own continues the previous one
 
 _PERSON_PRONOUN = re.compile(r"他们俩|她们俩|他俩|她俩|他们|她们|两人|二人|他|她|此人|该人|这位|那位|对方")
 _TWO_PEOPLE = ("他们俩", "她们俩", "他俩", "她俩", "两人", "二人")
@@ -107,7 +108,10 @@ def _subjectless(q: str) -> bool:
         return False
     words = tagged_words(normalize(q))
     first_word, first_tag = words[0] if words else ("", "")
-    return first_tag[:1] in ("v", "d", "p", "r", "c") or first_word in ("同比", "环比", "比", "共", "一共", "总共")
+    if first_tag[:1] in ("v", "d", "p", "r", "c") or first_word in ("同比", "环比", "比", "共", "一共", "总共"):
+        return True
+    # 路线全长多少？: a few words naming no one ask about a part of what was just discussed
+    return len(normalize(q).rstrip("?？。!！ ")) <= SHORT_FOLLOW_UP_CHARS and analyse_question(q).kind is not None
 
 
 def _topic(turn: Turn) -> str:

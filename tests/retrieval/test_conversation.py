@@ -118,6 +118,12 @@ def test_in_all_is_no_subject() -> None:
     assert rewrite("一共会有多少人入境啊", history).question.startswith("哈尔滨机场")
 
 
+def test_a_short_typed_question_naming_no_one_continues_the_previous_one() -> None:
+    history = [Turn("马拉松比赛上周在哪个城市举行", "……", "扬州", "马拉松比赛上周在哪个城市举行")]
+    assert rewrite("赛道全长多少？", history).question.startswith("马拉松比赛")
+    assert rewrite("北京的赛道全长多少？", history).question == "北京的赛道全长多少？"  # it names its own subject
+
+
 def test_a_history_sent_as_text_finds_the_articles_it_quoted(searcher: Searcher) -> None:
     first = answer(searcher, "塔依尔·米吉提获得了什么称号？")
     assert not first.abstained
