@@ -245,6 +245,7 @@ _PAREN_LEAD = re.compile(r"^\s*[（(][^（）()\n]{0,60}[）)]")
 # What a definition says after its subject: 地声是…, 地声，为…, 地声指….
 _COPULA = re.compile(r"[，,]?\s*(?:是|为|指|系)")
 _COPULA_WORDS = re.compile(r"^[，,]?\s*(?:指的是|是指|就是|是|为|指|系)")
+_LIGHT_TAIL = re.compile(r"(?:之后|以后|后|时)?(?:做|干|搞|进行|发生|出现|有)?了?$")
 _LEADING_FILLER = re.compile(r"^(?:是|为|叫|叫做|称为|名为|有|共|了|在|于|的|约|达|:|：|,|，)+")
 _TRAILING_FILLER = re.compile(r"(?:的|了|等|和|与|及|是)+$")
 
@@ -1009,6 +1010,8 @@ def _aligned_span(text: str, form: QuestionForm, mentions: Sequence[Mention] = (
     # 这种底盘有什么特点 → what follows 这种底盘 (只适合…); not for 有哪些, whose answer is a list the typed spans find
     asks_what = form.text[form.wh_start : form.wh_end + 1].startswith("什么")
     before = _TRAILING_FILLER.sub("", form.before.rstrip("是为叫了的有 " if asks_what else "是为叫了的 "))
+    if asks_what:  # 辍学后做了什么, 整合后有什么变化: what follows 辍学 / 整合 in the text, which need not say 做 or 后
+        before = _LIGHT_TAIL.sub("", before) or before
     defined = _defined_subject(form) if defining else None
     copula = defined is not None
     before = defined or before

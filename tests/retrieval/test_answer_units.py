@@ -924,6 +924,17 @@ def test_a_title_the_aligned_phrase_ends_in_stays_whole() -> None:
     assert _aligned_span(text, analyse_question("座谈会上说要实施好哪个条例")) == "《全民阅读促进条例》"
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "phrase"),
+    [
+        ("她辍学后做了什么", "16岁时辍学，在上海的一家纺织厂当学徒。", "上海的一家纺织厂当学徒"),
+        ("系统升级后有什么变化", "去年系统升级，不再需要人工核对票据。", "不再需要人工核对票据"),
+    ],
+)
+def test_what_was_done_is_what_the_text_writes_after_the_deed(question: str, text: str, phrase: str) -> None:
+    assert _aligned_span(text, analyse_question(question)) == phrase
+
+
 def test_what_time_keeps_the_time_the_text_writes_not_the_days_full_date() -> None:
     text = "计划于4月24日17时17分发射神舟二十号载人飞船。"
     dates = resolve_dates(text, "2025-04-23")
