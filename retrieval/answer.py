@@ -139,6 +139,7 @@ _DOCTRINE = re.compile(
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
 _CLOCK_TIME = re.compile(r"\d{1,2}(?:[点时:：](?!代)|\s*[AaPp][Mm])|[一二三四五六七八九十]{1,3}[点时](?!代)")
+_HONOUR = re.compile(r"(?:为|授予|命名|评为|获评|荣获|称号)[^，,。；;]{0,8}[“「『]$")  # before a quoted honour's name
 _LAST_DAY_ASKED = re.compile(r"闭幕|结束|落幕|收官|闭馆|截止")  # of a range of days, the question asks for the last
 _CLOCK = re.compile(r"[点时:：]|钟|午|晚|早|凌晨|傍晚|夜")
 # Pairs of words that pick one of two populations or scopes: a figure for one side does not answer a question about
@@ -739,6 +740,8 @@ def _typed_candidate(
         span = normalize(text[m.start : m.end].strip())
         if not span or len(span) > MAX_SHORT_CHARS or (asked_time and span in asked_time):
             return False
+        if m.kind == "org" and text[m.end : m.end + 1] in _CLOSE_QUOTES and _HONOUR.search(text, max(0, m.start - 12), m.start):
+            return False  # 命名……为全国第二批“枫桥式公安派出所”: an honour in quotes, not the body asked for
         if span in form.text and not _titled(text, m, span, form):
             return False  # the question's own words answer nothing (but 基金会主席梅里埃 for 梅里埃基金会的主席是谁)
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:

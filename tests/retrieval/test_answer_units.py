@@ -924,6 +924,13 @@ def test_a_title_the_aligned_phrase_ends_in_stays_whole() -> None:
     assert _aligned_span(text, analyse_question("座谈会上说要实施好哪个条例")) == "《全民阅读促进条例》"
 
 
+def test_an_honour_in_quotes_is_not_the_body_that_holds_it() -> None:
+    text = "今年3月,公安部命名莎车县公安局阿热勒派出所为全国第三批“枫桥式公安派出所”,该所所长李明介绍了经验。"
+    weights = {"李明": 5.0, "单位": 2.0, "工作": 1.0}
+    form = analyse_question("李明在哪个单位工作")
+    assert _typed_candidate(text, find_mentions(text), form, weights, sum(weights.values()))[0] == "莎车县公安局阿热勒派出所"
+
+
 @pytest.mark.parametrize(
     ("question", "text", "phrase"),
     [
