@@ -1309,9 +1309,7 @@ def _candidates(
                 # the phrase standing where the question word stands is a candidate too, tied alike (for BA-6是什么,
                 # only where the text says what it is: the unit that defines it wins over one that mentions it)
                 if aligned and (defined or not defines):
-                    i = text.find(aligned)
-                    positions = _positions(_matching_form(text), weights)
-                    tie = max(tie, _proximity(i, i + len(aligned), positions, weights, total, credit))
+                    tie = max(tie, _phrase_tie(text, aligned, weights, total, credit))
                 place = _place_phrase(aligned, text, mentions) if aligned and form.kind == "place" else None
                 if place:  # 位于台北州基隆郡 says where more fully than the 台湾 named beside the subject
                     short = place
@@ -1319,13 +1317,11 @@ def _candidates(
                     short = aligned or short  # what follows 第八大道是 says what it is, not a name in the sentence
             where = _where_done(text, form, mentions) if form.kind == "place" else None
             if where:  # 在哪见的: the place written before the verb, not another the sentence names
-                i = text.find(where)
-                tie = max(tie, _proximity(i, i + len(where), _positions(_matching_form(text), weights), weights, total, credit))
+                tie = max(tie, _phrase_tie(text, where, weights, total, credit))
                 short = where
             alias = _alias(text, form) if form.kind in ("thing", "person") and not _strict(form) else None
             if alias:  # 又称什么: what the text writes after 又称 / 别名 / 俗名
-                i = text.find(alias)
-                tie = max(tie, _proximity(i, i + len(alias), _positions(_matching_form(text), weights), weights, total, credit))
+                tie = max(tie, _phrase_tie(text, alias, weights, total, credit))
                 short = alias
             if short and (alias or plural):  # 哪些: every item listed with the one found
                 short = _whole_list(text, short, mentions, form)
@@ -1333,6 +1329,13 @@ def _candidates(
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
             found.append(_Unit(hit, text, score, coverage, tie, short, dates, in_full))
     return sorted(found, key=lambda c: -c.score)
+
+
+def _phrase_tie(text: str, phrase: str, weights: dict[str, float], total: float, credit: dict[str, float]) -> float:
+    """The tie of a `phrase` found in `text` (an aligned phrase, an alias, a place before a verb): how close the
+    question's words stand to where the text first writes it."""
+    i = text.find(phrase)
+    return _proximity(i, i + len(phrase), _positions(_matching_form(text), weights), weights, total, credit)
 
 
 def _other_side(text: str, form: QuestionForm) -> bool:
