@@ -145,10 +145,12 @@ def _referent(turn: Turn, person: bool, plural: bool = False, event: bool = Fals
             return people[0]
         if kind == "person":
             return turn.short_answer
+        role = _role_phrase(asked)
+        if role:
+            return role
         # 李强去印尼开会 → 他: a name jieba does not tag as one (nrfg) is still the person the analyser finds
         text = normalize(asked)
-        found = [text[m.start : m.end] for m in find_mentions(text) if m.kind == "person"]
-        return _role_phrase(asked) or (found[0] if found else None)
+        return next((text[m.start : m.end] for m in find_mentions(text) if m.kind == "person"), None)
     codes = [w for w, tag in tagged_words(normalize(asked)) if tag == "eng" and any(c.isdigit() for c in w)]
     if codes:
         return codes[0].upper()  # C909在老挝首次商业飞行 → 它: the aircraft the code names, not 老挝
