@@ -246,6 +246,15 @@ _PAREN_LEAD = re.compile(r"^\s*[（(][^（）()\n]{0,60}[）)]")
 # What a definition says after its subject: 地声是…, 地声，为…, 地声指….
 _COPULA = re.compile(r"[，,]?\s*(?:是|为|指|系)")
 _COPULA_WORDS = re.compile(r"^[，,]?\s*(?:指的是|是指|就是|是|为|指|系)")
+# What an ordinal names when followed by it: a session (第二十四次会议, 第三次全会), not a count of what the question asks
+_SESSION = re.compile(r"(?:全体)?(?:会议|全会|大会|峰会|会晤|会谈)")
+# Bodies whose names end in what they are: 哪所大学 is answered by a …大学 when the unit names one
+_SUFFIX_NAMED = frozenset(
+    {"大学", "学院", "中学", "小学", "学校", "医院", "银行", "法院", "检察院", "博物馆", "研究所", "研究院"}
+)
+_ORDINAL_COUNTERS = "次届批期轮场位名个"  # 第几次 is answered by a 第N次
+# 除了X(以外/之外)，还…: what the question sets aside
+_SET_ASIDE = re.compile(r"除了?(?P<x>[^，,。？?还]{2,24}?)(?:以外|之外|外)?(?=[，,]|还)")
 _LIGHT_TAIL = re.compile(r"(?:之后|以后|后|时)?(?:做|干|搞|进行|发生|出现|有)?了?$")
 _LEADING_FILLER = re.compile(r"^(?:是|为|叫|叫做|称为|名为|有|共|了|在|于|的|约|达|:|：|,|，)+")
 _TRAILING_FILLER = re.compile(r"(?:的|了|等|和|与|及|是)+$")
@@ -693,8 +702,8 @@ def _typed_candidate(
         accepted = [_with_unit(text, m, form.measure) if m.kind == "quantity" else m for m in accepted]
     best: dict[bool, tuple[Mention | None, float]] = {True: (None, 0.0), False: (None, 0.0)}
     closer = {True: 0.0, False: 0.0}
-    if form.role and not any(r in norm for r in (form.role, *_ROLE_WRITTEN.get(form.role, ()))):
-        return None, 0.0, None  # 副院长是谁: a unit naming only the 院长 does not answer
+    if form.role and not _writes_role(norm, form.role):
+        return None, 0.0, None  # 副院长是谁: a unit naming only the 院长 (or, 议长 asked, only the 副议长) does not answer
     resolved = {(d.start, d.end) for d in dates if not d.approximate}
     if "time" in form.accepts:  # 昨天, 今年5月: dates once the article's day resolves them
         mentions = mentions + [Mention(s, e, "time") for s, e in resolved]
@@ -711,6 +720,7 @@ def _typed_candidate(
         counted = wh.rstrip("?？ ")[-1]  # 开了几天 → 6天
     days = {(d.start, d.end) for d in dates if not d.approximate and d.first == d.last}
     event_word = _event_word(form, weights) if form.kind else None
+    counted_phrase = _counted_phrase(form) if form.kind == "quantity" else ""
 
     def fits(m: Mention) -> bool:
         """True when the candidate has the grain the question asks for (judged in a dated corpus; a clock time for
@@ -729,17 +739,27 @@ def _typed_candidate(
                 return bool(re.search(r"[日号]", span)) or any(m.start <= s and e <= m.end for s, e in days)
             return bool(_CALENDAR.search(span)) or (m.start, m.end) in resolved
         if m.kind == "quantity" and ordinal_asked:
+            if _SESSION.match(text, m.end) and "会" not in form.text:
+                return False  # 第几次去哈萨克斯坦: 第二十四次会议 names a meeting, it does not count visits
+            counter = form.text[form.wh_end : form.wh_end + 1]
+            if counter in _ORDINAL_COUNTERS and counter not in text[m.start : m.end + 1]:
+                return False  # 第几次: 第五次, not the 第一 of 第一副总理
             return span.startswith("第") or text[m.start - 1 : m.start] == "第"
-        if m.kind == "quantity" and counted:
-            return counted in span
+        if m.kind == "quantity" and counted:  # 多少个全国模范退役军人: people are counted in 名 and 位 as well
+            echoed = bool(counted_phrase) and _common_prefix(counted_phrase, norm[m.end :]) >= 2
+            return counted in span or (counted == "个" and echoed and bool(re.search("[名位]", span)))
         return True
 
     fit: dict[Mention, bool | None] = {}  # whether a quantity is in the unit asked for (see `_unit_fits`)
+
+    excluded = _excluded_terms(form)
 
     def usable(m: Mention) -> bool:
         span = normalize(text[m.start : m.end].strip())
         if not span or len(span) > MAX_SHORT_CHARS or (asked_time and span in asked_time):
             return False
+        if any(t in span for t in excluded):
+            return False  # 除了仲裁法修订草案，还讨论了哪个法: not the one the question already names
         if m.kind == "org" and text[m.end : m.end + 1] in _CLOSE_QUOTES and _HONOUR.search(text, max(0, m.start - 12), m.start):
             return False  # 命名……为全国第二批“枫桥式公安派出所”: an honour in quotes, not the body asked for
         if span in form.text and not _titled(text, m, span, form):
@@ -780,6 +800,13 @@ def _typed_candidate(
         return not any(len(t) >= 3 and t in span and t != head for t in subject)  # 哪个派出所: 派出所 may end it
 
     valid = [m for m in accepted if usable(m) and fits(m)]
+    suffix = _head_noun(form) if form.kind == "org" else None
+    if suffix in _SUFFIX_NAMED and any(text[m.start : m.end].endswith(suffix) for m in valid):
+        valid = [m for m in valid if text[m.start : m.end].endswith(suffix)]  # 哪所大学: a 大学, not the 研究所 beside it
+    # 多少件: 5.4万件 counts them, and the bare 两 of 两省 something else, though it stands nearer the question's words.
+    # The nearer count still ties the unit (`loose`): the unit is as much about the question as before.
+    counts_asked = any(fit.get(m) for m in valid)
+    loose = 0.0
     if wants_clock and any(_CLOCK_TIME.search(text[m.start : m.end]) for m in valid if m.kind == "time"):
         # 几点落地: 12时许 says it, 20日中午 only the part of the day
         valid = [m for m in valid if m.kind != "time" or _CLOCK_TIME.search(text[m.start : m.end])]
@@ -800,8 +827,16 @@ def _typed_candidate(
             if unit_noun in weights and unit_noun in text[m.start : m.end + len(unit_noun) + 1]
             else 0.0
         )  # 多少公里 → 361.3公里; 几个方面 → 7个, followed by 方面
+        # 表彰了多少个全国模范退役军人 → 397名, followed by all of 全国模范退役军人 (100个 only by 全国): what the
+        # count is of, written right after it, says it as surely as the event word beside it
+        echo = _common_prefix(counted_phrase, norm[m.end : m.end + len(counted_phrase)]) if counted_phrase else 0
+        if echo >= 2:
+            closeness = max(closeness, EVENT_WORD_WEIGHT * echo / len(counted_phrase))
         measured = MEASURE_TIE if form.measure and m.kind == "quantity" and fit.get(m) else 0.0
         tie = min(1.0, tie + max(named_unit, measured))
+        if counts_asked and m.kind == "quantity" and not fit.get(m):
+            loose = max(loose, min(1.0, tie + closeness))
+            continue
         primary = m.kind == form.kind or head is not None
         if tie + closeness > best[primary][1] + closer[primary]:
             best[primary] = (m, tie)
@@ -810,10 +845,12 @@ def _typed_candidate(
     mention, tie = best[primary]
     if mention is None or tie < MIN_TIE:
         return None, tie, None
-    tie = min(1.0, tie + closer[primary])
+    tie = max(min(1.0, tie + closer[primary]), loose)
     if mention.kind != form.kind:
         tie *= SECONDARY_KIND
     whole = _respective(text, _joined(text, mentions, _coordinated(text, mentions, mention)), weights)
+    if any(t in normalize(text[whole.start : whole.end]) for t in excluded):
+        whole = _joined(text, mentions, mention)  # 仲裁法…和国家公园法: the item the question has not named
     return _complete(text, whole, form, dated), tie, whole
 
 
@@ -941,9 +978,61 @@ def _unit_fits(span: str, measure: str) -> bool | None:
     units = MEASURE_UNITS.get(measure)
     if units is not None:
         return bool(units.search(unit))
-    if measure in unit:
-        return True
+    if measure in unit or (measure == "个" and MEASURE_UNITS["people"].fullmatch(unit)):
+        return True  # 多少个代表: people are counted in 名 and 位 as well as 个
     return False if any(u.search(unit) for u in MEASURE_UNITS.values()) else None
+
+
+@lru_cache(maxsize=4096)  # asked for every unit of every passage, like _head_noun
+def _asked_noun(form: QuestionForm) -> str | None:
+    """The noun naming what a question asks the name of: after its question word (哪个浮雕 → 浮雕) or before 叫什么 /
+    是什么 (荣誉称号叫啥 → 称号); None when there is none of two characters or more."""
+    noun = _head_noun(form)
+    if noun is None and form.wh_start >= 0 and re.search(r"[叫是]$", form.before):
+        words = [w for w, _ in tagged_words(form.before.rstrip("叫是的 "))]
+        noun = words[-1] if words else None
+    if not noun or len(noun) < 2 or not _CJK_RUN.fullmatch(noun):
+        return None
+    return noun if all(tag.startswith("n") for _, tag in tagged_words(noun)) else None  # 什么入围: no noun asked
+
+
+def _quoted_beside(text: str, form: QuestionForm) -> str | None:
+    """The quoted or titled name `text` writes right beside the noun the question asks the name of (“模范火箭炮兵连”荣誉
+    称号 and 浮雕《铜墙铁壁》 for 荣誉称号叫啥 / 哪个浮雕), or None."""
+    noun = _asked_noun(form)
+    if noun is None:
+        return None
+    n = re.escape(noun)
+    before = rf"[“「《](?P<a>[^“”「」《》]{{2,20}})[”」》][\u4e00-\u9fff]{{0,4}}?{n}"  # “模范火箭炮兵连”荣誉称号
+    after = rf"{n}(?:为|是|叫)?[“「《](?P<b>[^“”「」《》]{{2,20}})[”」》]"  # 浮雕《铜墙铁壁》
+    beside = re.search(f"{before}|{after}", text)
+    if beside is None:
+        return None
+    name = beside.group("a") or beside.group("b")
+    return None if name in form.text else ("《" + name + "》" if "《" in beside.group() else name)
+
+
+@lru_cache(maxsize=4096)  # asked for every unit of every passage, like _head_noun
+def _excluded_terms(form: QuestionForm) -> tuple[str, ...]:
+    """The words of what a question sets aside with 除了 (除了仲裁法修订草案，还讨论了哪个法 → 仲裁法, 修订) that the
+    rest of the question does not write: an answer holding them is the thing set aside."""
+    aside = _SET_ASIDE.search(form.text)
+    if aside is None:
+        return ()
+    rest = form.text[: aside.start()] + form.text[aside.end() :]
+    return tuple(t for t in dict.fromkeys(tokenize(aside.group("x"))) if len(t) >= 2 and t not in rest)
+
+
+def _counted_phrase(form: QuestionForm) -> str:
+    """What a quantity question counts, as it writes it after its counter (多少个全国模范退役军人 → 全国模范退役军人), up
+    to the clause's end or a 的; empty when it writes nothing there."""
+    after = form.after.lstrip().lstrip("个项名位种家所条件次")
+    return re.split(r"[的，,。？?！!\s呢啊吗了]", after, maxsplit=1)[0]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of `a` and `b`."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _with_unit(text: str, m: Mention, measure: str) -> Mention:
@@ -989,6 +1078,16 @@ def _titled(text: str, m: Mention, span: str, form: QuestionForm) -> bool:
     role = form.role or ""
     in_phrase = span not in form.names and f"{role}{span}" not in form.text  # not 李强在吉隆坡见的澳洲总理是谁
     return bool(role) and m.kind == "person" and text[: m.start].endswith(role) and in_phrase
+
+
+def _writes_role(norm: str, role: str) -> bool:
+    """True when normalised `norm` writes `role` (or a word for it: 夺冠 for 冠军) as itself, not only as the deputy's
+    title (副议长 does not name the 议长)."""
+    for written in (role, *_ROLE_WRITTEN.get(role, ())):
+        deputy = "副" + written
+        if norm.count(written) > (0 if role.startswith("副") else norm.count(deputy)):
+            return True
+    return False
 
 
 def _title_closeness(norm: str, m: Mention, role: str, weights: dict[str, float], total: float) -> float:
@@ -1315,6 +1414,10 @@ def _candidates(
                     short = place
                 elif short is None or tie < TYPED_THING_TIE or defined:
                     short = aligned or short  # what follows 第八大道是 says what it is, not a name in the sentence
+            quoted = _quoted_beside(text, form) if form.kind in ("thing", "place") else None
+            if quoted:  # 荣誉称号叫啥: the name in quotes beside 称号, not another the sentence writes
+                tie = max(tie, _phrase_tie(text, quoted, weights, total, credit))
+                short = quoted
             where = _where_done(text, form, mentions) if form.kind == "place" else None
             if where:  # 在哪见的: the place written before the verb, not another the sentence names
                 tie = max(tie, _phrase_tie(text, where, weights, total, credit))

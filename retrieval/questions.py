@@ -36,6 +36,8 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "意味着什么",
             "具体说说",
             "介绍一下",
+            # 意义在哪儿, 区别在哪里: what an abstract noun consists of is told in a sentence, not a place
+            "(?:意义|区别|不同|差别|好处|优势|亮点|特点|特色|难点|关键|问题|原因|价值|作用|必要性)(?:究竟|到底)?在哪",
         ),
     ),
     (
@@ -99,7 +101,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "什么地方",
             "何地",
             "何处",
-            "在哪(?![本首张篇部种项条款])",  # 在哪本杂志 asks for a thing
+            "在哪(?![本首张篇部种项条款家所])",  # 在哪本杂志 asks for a thing, 在哪家公司 for a body
             "哪个?(?:省|市|县|区|国家|城市|地方|地区|国|镇|乡|村|州)",
         ),
     ),
@@ -172,8 +174,10 @@ _ROLE = re.compile(
 _ROLE_WORD = re.compile(
     r"(?:[副总正常执]?(?:院长|检察长|(?:省委|市委|县委|区委|州委|党委|党组|党工委)?书记|主任|主席|总理|总统|部长|局长|厅长|所长|市长|县长|省长|校长|行长|董事长|经理|委员|"
     r"总裁|秘书长|司令员|政委|队长|团长|会长|社长|台长|总编辑|主编|首席执行官|发言人|负责人|创始人|作者|导演|主演|冠军|得主|"
-    r"外长|大使|航天员|大臣|首相))$"
+    r"外长|大使|航天员|大臣|首相|议长|众议长|参议长|总督|州长|主教|领队|教练|主帅))$"
 )
+# Words of time a question may put between a role and its 是谁 (议长现在是谁, 现任…是谁).
+_NOW = re.compile(r"(?:现在|目前|如今|眼下|当前|现任|当时)?$")
 # A number with its unit in the question (第136届, 十九号, 2025年) names one edition, launch or year among many.
 _NUMBER = re.compile(r"第?(?:\d+|[一二三四五六七八九十百零两]+)(?:届|号|期(?!间)|次|批|轮|场|年|月|日|号线|周年)")
 # 一年平均, 两年来: a length of time, not the year of an event (2025年, 第二年 are).
@@ -357,7 +361,8 @@ def analyse_question(question: str) -> QuestionForm:
         if asked_role:
             kind = "person"  # 哪个部长 asks for the person who holds the role
         accepts = _ACCEPTS.get(kind or "", ())
-        around = (text[: m.start()].rstrip("的是叫"), text[m.end() :].strip("?？。!！的 "))
+        # 众议院议长现在是谁: a word of time between the role and 是谁 leaves the role asked
+        around = (_NOW.sub("", text[: m.start()]).rstrip("的是叫"), text[m.end() :].strip("?？。!！的 "))
         role = None
         if kind == "person":
             roles = [r.group() for part in around for r in [_ROLE_WORD.search(part)] if r]

@@ -22,6 +22,7 @@ from retrieval.answer import (
     _names_numbers,
     _other_side,
     _place_phrase,
+    _quoted_beside,
     _strict,
     _typed_candidate,
     _Unit,
@@ -955,3 +956,73 @@ def test_a_machine_or_a_country_called_something_is_a_thing_not_a_person() -> No
     assert analyse_question("拿第一的那台机器人叫啥").kind == "thing"
     assert analyse_question("这个国家叫什么").kind == "thing"
     assert analyse_question("那个发言人叫啥").kind == "person"
+
+
+def _typed(question: str, text: str, terms: tuple[str, ...], dated: bool = False) -> str | None:
+    weights = {t: 1.0 for t in terms if t in question}
+    form = analyse_question(question)
+    mentions = find_mentions(text) + pattern_mentions(text)
+    return _typed_candidate(text, mentions, form, weights, sum(weights.values()), dated=dated)[0]
+
+
+def test_a_role_asked_is_not_answered_by_its_deputy() -> None:
+    form = analyse_question("北方国议会议长现在是谁")
+    assert form.role == "议长"  # a word of time between the role and 是谁 leaves the role asked
+    assert _typed("北方国议会议长现在是谁", "委员长会见北方国议会副议长张大明。", ("北方", "议会", "议长")) is None
+    assert _typed("北方国议会副议长是谁", "委员长会见北方国议会副议长张大明。", ("北方", "议会", "副议长")) == "张大明"
+
+
+def test_which_company_asks_for_a_body_and_where_an_abstract_noun_lies_is_open() -> None:
+    assert analyse_question("他是在哪家物流公司上班的").kind == "org"
+    assert analyse_question("这条新航线的优势在哪儿").kind is None
+    assert analyse_question("会议在哪里召开").kind == "place"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        # the count in the counter asked, not a bare numeral counting something else beside it
+        ("给湖北江西紧急调了多少件救灾物资", "有关部门向湖北、江西两省紧急调拨3.2万件中央救灾物资。", "3.2万件"),
+        # people counted in 名 for 多少个, when what is counted follows the number
+        ("大会表彰了多少个优秀乡村教师", "大会表彰了120名优秀乡村教师和30个先进集体。", "120名"),
+        # but 多少个 with nothing after it counts in 个
+        ("集体奖章授予了多少个", "授予张三等40名同志个人奖章，授予20个集体奖章。", "20个"),
+    ],
+)
+def test_a_count_in_the_counter_asked_answers(question: str, text: str, short: str) -> None:
+    terms = ("湖北", "江西", "紧急", "件", "救灾", "物资", "表彰", "优秀", "乡村", "教师", "集体", "奖章", "授予")
+    assert _typed(question, text, terms, dated=True) == short
+
+
+def test_what_the_question_sets_aside_is_not_the_answer() -> None:
+    text = "会议讨论并通过《东湖保护条例（修订草案）》和《西山森林法（草案）》。"
+    question = "除了东湖保护条例修订草案，会议还讨论了哪个法的草案"
+    assert _typed(question, text, ("东湖", "保护", "条例", "会议", "讨论", "草案")) == "《西山森林法（草案）》"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "name"),
+    [
+        (
+            "那个突击队获得的荣誉称号叫啥",
+            "乐曲《歌唱祖国》声中，领导向获得“青年先锋突击队”荣誉称号的集体授旗。",
+            "青年先锋突击队",
+        ),
+        ("人们在哪个雕塑前献花", "市民来到广场，在大型雕塑《春潮》前献上鲜花。", "《春潮》"),
+    ],
+)
+def test_the_name_in_quotes_beside_the_noun_asked_answers(question: str, text: str, name: str) -> None:
+    assert _quoted_beside(text, analyse_question(question)) == name
+
+
+def test_which_time_is_counted_by_an_ordinal_of_the_same_counter_not_a_meetings_name() -> None:
+    question, terms = "他这是第几次访问该国", ("访问", "该国")
+    assert _typed(question, "他访问该国并出席峰会第十二次会议。", terms, dated=True) is None
+    assert _typed(question, "该国第一副总理到机场迎接前来访问该国的他。", terms, dated=True) is None
+    assert _typed(question, "这是他第三次访问该国。", terms, dated=True) == "第三次"
+
+
+def test_which_university_is_answered_by_a_university() -> None:
+    assert analyse_question("他在哪所大学取得了博士学位").kind == "org"
+    text = "他在东海大学法律系及法律研究所取得学士、硕士学位，在南方理工大学获得博士学位。"
+    assert _typed("他在哪所大学取得了博士学位", text, ("取得", "博士", "学位")) == "南方理工大学"
