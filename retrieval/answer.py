@@ -119,6 +119,7 @@ _TITLE_LEAD = re.compile(r"(?:同志|先生|女士)?(?:生前|现任|现|曾任|
 _TITLE_PREFIX = re.compile(
     r"^(?:[\d〇零一二三四五六七八九十]+[年月日]|至|到|[-—])*(?:他|她|其|并|后|又|还)*"
     r"(?:历任|曾任|现任|升任|兼任|出任|担任|改任|调任|任|系|是|为)?"
+    r"(?:同|与|跟|向|会见|会晤|会谈|陪同)?"  # 同俄罗斯第一副总理曼图罗夫共同主持: the title after the preposition
 )
 # Words that stand for a place without naming one.
 _GENERIC_PLACE = re.compile(r"自治[区州]|全[区省市县国]|本[市省地]|当地|各地|我[国省市区]|国[内外]|海外|境[内外]|地方|基层|中央")
@@ -797,6 +798,9 @@ def _typed_candidate(
         # A name holding the question's own subject (叶城县公安局伯西热克派出所 for 伯西热克派出所在哪个县) describes it.
         # A body's name may hold a common word of the question (轻工业 in 中国轻工业联合会 for 轻工业数据是哪家发布的).
         subject = [t for t in weights if m.kind != "org" or any(t in n for n in form.names)]
+        if head in _POSITION_NOUNS and m.kind == "thing":  # a title names the country it serves (俄罗斯第一副总理)
+            served = [normalize(text[o.start : o.end]) for o in mentions if o.kind == "place" and m.start <= o.start < m.end]
+            subject = [t for t in subject if not any(t in name for name in served)]
         return not any(len(t) >= 3 and t in span and t != head for t in subject)  # 哪个派出所: 派出所 may end it
 
     valid = [m for m in accepted if usable(m) and fits(m)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from retrieval.dates import time_expression
 from retrieval.entities import DATELINE, find_mentions
-from retrieval.questions import GENERIC_NAMES, analyse_question, is_role
+from retrieval.questions import GENERIC_NAMES, analyse_question, is_role, leading_role
 from retrieval.tokens import normalize, tagged_words
 
 MAX_TURNS = 10
@@ -136,6 +136,11 @@ def _referent(turn: Turn, person: bool, plural: bool = False, event: bool = Fals
     if person and plural and turn.short_answer and kind == "org":
         return turn.short_answer  # 哪个党赢了？→ 他们得票率多少: a body's members are 他们
     names = _names(asked)
+    if person and turn.short_answer and kind == "place":
+        form = analyse_question(asked)
+        role = leading_role(form.after) if form.wh_start >= 0 else None
+        if role:
+            return turn.short_answer + role  # 见了哪国总统？阿塞拜疆 → 他说…: 阿塞拜疆总统
     if person:
         pair = _pair(asked) if plural else None
         if pair:
@@ -301,6 +306,9 @@ def _short_from_text(question: str, answer: str) -> str | None:
     words = _whole_names(list(tagged_words(text)))
     anchor = form.before.rstrip("是的叫 ")[-2:]
     position = text.find(anchor) if anchor else -1
+    role = leading_role(form.after) if position < 0 and form.wh_start >= 0 else None
+    if role and text.find(role) > 0:  # 见了哪国总统: the name written right before 总统 (俄罗斯总统普京 → 俄罗斯)
+        position = text.find(role) - 1
     offset = 0
     best: tuple[int, str] | None = None
     for word, tag in words:

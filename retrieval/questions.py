@@ -158,6 +158,8 @@ _COLLOQUIAL = (
     ("哪儿", "哪里"),
     ("多会儿", "什么时候"),
     ("几时", "什么时候"),
+    ("那边", ""),  # 欧盟那边是谁祝贺的: the side named, no text writes 那边
+    ("这边", ""),
 )
 # Words for a person that are no role: 叫什么名字 after them asks for a name (国王 and 苏丹 too, though 苏丹 is a country).
 _PERSON_WORD = re.compile(
@@ -321,7 +323,7 @@ def has_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-def _leading_role(text: str) -> str | None:
+def leading_role(text: str) -> str | None:
     """The role word `text` starts with (部长去机场送的 → 部长, 副总理一起出席 → 副总理), or None."""
     text = text.lstrip("个位名")
     return next((text[:n] for n in range(min(len(text), 9), 1, -1) if is_role(text[:n])), None)
@@ -357,7 +359,7 @@ def analyse_question(question: str) -> QuestionForm:
             kind = "person" if text[m.start() :].startswith("什么人") else "thing"
         if kind == "thing" and text[: m.start()].endswith("叫") and _ROLE.search(text[: m.start() - 1].rstrip("的")):
             kind = "person"  # 院长叫什么 asks for a name
-        asked_role = _leading_role(text[m.end() :]) if kind == "thing" and word in ("哪个", "哪一") else None
+        asked_role = leading_role(text[m.end() :]) if kind == "thing" and word in ("哪个", "哪一") else None
         if asked_role:
             kind = "person"  # 哪个部长 asks for the person who holds the role
         accepts = _ACCEPTS.get(kind or "", ())

@@ -1026,3 +1026,12 @@ def test_which_university_is_answered_by_a_university() -> None:
     assert analyse_question("他在哪所大学取得了博士学位").kind == "org"
     text = "他在东海大学法律系及法律研究所取得学士、硕士学位，在南方理工大学获得博士学位。"
     assert _typed("他在哪所大学取得了博士学位", text, ("取得", "博士", "学位")) == "南方理工大学"
+
+
+def test_a_title_after_a_preposition_names_the_country_the_question_names() -> None:
+    text = "副总理访问哈萨克斯坦，同哈萨克斯坦第一副总理斯克利亚尔共同主持合作委员会会议。"
+    assert _typed("斯克利亚尔在哈萨克斯坦是啥职务", text, ("斯克利亚尔", "哈萨克斯坦", "职务")) == "哈萨克斯坦第一副总理"
+
+
+def test_the_side_a_question_names_with_na_bian_is_the_name_alone() -> None:
+    assert analyse_question("马来西亚那边是谁祝贺的").text == "马来西亚是谁祝贺的"

@@ -226,3 +226,11 @@ def test_a_follow_up_takes_the_whole_name_it_replaces_or_points_at(
     previous: str, short: str, follow_up: str, standalone: str
 ) -> None:
     assert rewrite(follow_up, [Turn(previous, "……", short, previous)]).question == standalone
+
+
+def test_he_after_which_countrys_president_is_that_countrys_president() -> None:
+    asked = "总理在峰会前见了哪国总统？"
+    text = "央视网消息（新闻联播）：当地时间5月3日晚，国务院总理在北湖出席东方合作组织峰会前会见阿塞拜疆总统阿利耶夫。[1]"
+    follow = "他说两国贸易今年增长了多少？"
+    assert rewrite(follow, [Turn(asked, text, "阿塞拜疆")]).question == "阿塞拜疆总统说两国贸易今年增长了多少？"
+    assert rewrite(follow, [Turn(asked, text)]).question == "阿塞拜疆总统说两国贸易今年增长了多少？"  # text only (HTTP)
