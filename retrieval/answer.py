@@ -1396,7 +1396,11 @@ def _candidates(
             missing = [t for t in weights if t not in key and t not in credit and 2 <= len(t) <= 4]
             if missing:  # 美联储 for 美国联邦储备委员会, 天大 for 天津大学: an abbreviation is found
                 names = [normalize(text[m.start : m.end]) for m in mentions if m.kind in ("org", "place", "thing")]
-                credit.update({t: weights[t] for t in missing if any(_abbreviates(t, name) for name in names)})
+                for t in missing:
+                    # jieba may part an abbreviation (人|社部 of 人社部): the character before it goes with it
+                    whole = _with_char_before(form.text, t)
+                    if any(_abbreviates(t, name) or _abbreviates(whole, name) for name in names):
+                        credit.update({w: weights[w] for w in weights if w in whole and w not in key})
             for n, first in firsts.items():  # 第一次 written 首次: its words are found
                 if first in text or first in title:
                     credit.update({t: weights[t] for t in weights if t in n})
@@ -1455,6 +1459,12 @@ def _other_side(text: str, form: QuestionForm) -> bool:
         return False
     text = _BOTH_SIDES.sub("", text)
     return any(a not in text and b in text for a, b in asked)
+
+
+def _with_char_before(question: str, term: str) -> str:
+    """`term` with the character the question writes right before it (社部 → 人社部), or `term` itself."""
+    i = question.find(term)
+    return question[i - 1 : i + len(term)] if i > 0 and _CJK_RUN.fullmatch(question[i - 1]) else term
 
 
 def _abbreviates(short: str, name: str) -> bool:

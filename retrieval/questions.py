@@ -160,6 +160,7 @@ _COLLOQUIAL = (
     ("几时", "什么时候"),
     ("那边", ""),  # 欧盟那边是谁祝贺的: the side named, no text writes 那边
     ("这边", ""),
+    ("那位", ""),  # 那位人社部部长是谁: the role names the person, no text writes 那位
 )
 # Words for a person that are no role: 叫什么名字 after them asks for a name (国王 and 苏丹 too, though 苏丹 is a country).
 _PERSON_WORD = re.compile(

@@ -30,6 +30,7 @@ from retrieval.answer import (
     _unit_spans,
     _where_done,
     _whole_list,
+    _with_char_before,
     answer,
 )
 from retrieval.dates import resolve_dates
@@ -37,6 +38,7 @@ from retrieval.entities import find_mentions, pattern_mentions
 from retrieval.evaluate import short_scores
 from retrieval.questions import analyse_question
 from retrieval.search import Hit, Searcher
+from retrieval.tokens import tokenize
 
 
 def _units(text: str) -> list[str]:
@@ -1035,3 +1037,9 @@ def test_a_title_after_a_preposition_names_the_country_the_question_names() -> N
 
 def test_the_side_a_question_names_with_na_bian_is_the_name_alone() -> None:
     assert analyse_question("马来西亚那边是谁祝贺的").text == "马来西亚是谁祝贺的"
+
+
+def test_an_abbreviation_jieba_parts_is_found_whole() -> None:
+    assert "社部" in tokenize("人社部部长是谁")  # jieba parts 人|社部
+    assert _abbreviates(_with_char_before("人社部部长是谁", "社部"), "人力资源社会保障部")
+    assert analyse_question("那位人社部部长是谁").text == "人社部部长是谁"
