@@ -253,6 +253,7 @@ _SESSION = re.compile(r"(?:全体)?(?:会议|全会|大会|峰会|会晤|会谈)
 _SUFFIX_NAMED = frozenset(
     {"大学", "学院", "中学", "小学", "学校", "医院", "银行", "法院", "检察院", "博物馆", "研究所", "研究院"}
 )
+_QUOTED_OPENING = re.compile(r"[“「『]")
 _ORDINAL_COUNTERS = "次届批期轮场位名个"  # 第几次 is answered by a 第N次
 # 除了X(以外/之外)，还…: what the question sets aside
 _SET_ASIDE = re.compile(r"除了?(?P<x>[^，,。？?还]{2,24}?)(?:以外|之外|外)?(?=[，,]|还)")
@@ -1413,6 +1414,8 @@ def _candidates(
                 # 元详谥号是什么: what 元详谥号是 says first, else what follows 谥号 (谥号平王)
                 defined = _aligned_span(text, form, mentions) if defines else None
                 aligned = defined or _aligned_span(text, form, mentions, defining=False)
+                if aligned and form.kind == "person" and _QUOTED_OPENING.search(text, max(0, text.find(aligned) - 1)):
+                    aligned = None  # 他获得了“全国劳动模范”: an honour in quotes is no person
                 # the phrase standing where the question word stands is a candidate too, tied alike (for BA-6是什么,
                 # only where the text says what it is: the unit that defines it wins over one that mentions it)
                 if aligned and (defined or not defines):
@@ -1512,8 +1515,8 @@ def _strict(form: QuestionForm) -> bool:
     """True when only a candidate of the asked kind answers. Not for a bare 哪里 (where a 珊瑚礁茂盛区 or 内脏 answers)
     nor a 谁 without a role (谁的妻子 → 嫁曾布为妻, 主要授粉者是谁 → 狐蝠科); still for a named level (哪个省) and for a
     role (副院长是谁: a unit naming only the 院长 must not answer)."""
-    if form.kind == "person":
-        return form.role is not None
+    if form.kind == "person":  # 叫什么名字 asks for a name, which only a person candidate gives
+        return form.role is not None or bool(re.search("名字|姓名", form.text[form.wh_start : form.wh_end]))
     return form.kind in STRICT_KINDS and not (form.kind == "place" and "org" in form.accepts)
 
 

@@ -165,7 +165,8 @@ _COLLOQUIAL = (
 # Words for a person that are no role: 叫什么名字 after them asks for a name (国王 and 苏丹 too, though 苏丹 is a country).
 _PERSON_WORD = re.compile(
     r"(?:他|她|此人|这人|那人|对方|孩子|小伙|姑娘|女孩|男孩|老人|同学|网友|嘉宾|选手|球员"
-    r"|国王|女王|王子|公主|苏丹|亲王|皇帝|天皇|教皇|教宗)$"
+    r"|国王|女王|王子|公主|苏丹|亲王|皇帝|天皇|教皇|教宗"
+    r"|小哥|大哥|大姐|大妈|大爷|大叔|阿姨|老乡|村民|女士|先生|青年|少年|战士|英雄|模范|老兵)$"
 )
 # A role right before "是谁" (院长是谁, 谁是…的负责人) asks for a person; a bare 谁 may be answered by an organisation
 # (根据谁的部署 → 最高人民法院), as 在哪里 may be by an outlet or body (在哪里开设专栏 → 新疆法制报).

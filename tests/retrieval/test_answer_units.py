@@ -1043,3 +1043,9 @@ def test_an_abbreviation_jieba_parts_is_found_whole() -> None:
     assert "社部" in tokenize("人社部部长是谁")  # jieba parts 人|社部
     assert _abbreviates(_with_char_before("人社部部长是谁", "社部"), "人力资源社会保障部")
     assert analyse_question("那位人社部部长是谁").text == "人社部部长是谁"
+
+
+def test_a_name_asked_of_a_person_word_is_answered_only_by_a_person() -> None:
+    form = analyse_question("那个当过人大代表的外卖小哥叫啥名字")
+    assert form.kind == "person" and _strict(form)  # 小哥 is a person; 叫什么名字 asks for a name
+    assert not _strict(analyse_question("主要授粉者是谁"))  # a bare 谁 may be answered by anything named
