@@ -1414,7 +1414,7 @@ def _candidates(
                 # 元详谥号是什么: what 元详谥号是 says first, else what follows 谥号 (谥号平王)
                 defined = _aligned_span(text, form, mentions) if defines else None
                 aligned = defined or _aligned_span(text, form, mentions, defining=False)
-                if aligned and form.kind == "person" and _QUOTED_OPENING.search(text, max(0, text.find(aligned) - 1)):
+                if aligned and form.kind == "person" and _in_quotes(text, aligned):
                     aligned = None  # 他获得了“全国劳动模范”: an honour in quotes is no person
                 # the phrase standing where the question word stands is a candidate too, tied alike (for BA-6是什么,
                 # only where the text says what it is: the unit that defines it wins over one that mentions it)
@@ -1462,6 +1462,12 @@ def _other_side(text: str, form: QuestionForm) -> bool:
         return False
     text = _BOTH_SIDES.sub("", text)
     return any(a not in text and b in text for a, b in asked)
+
+
+def _in_quotes(text: str, phrase: str) -> bool:
+    """True when `phrase` opens a quotation in `text` or holds one (“全国劳动模范”、“全国优秀共产党员”)."""
+    i = text.find(phrase)
+    return i >= 0 and bool(_QUOTED_OPENING.search(text, max(0, i - 1), i + len(phrase)))
 
 
 def _with_char_before(question: str, term: str) -> str:

@@ -19,6 +19,7 @@ from retrieval.answer import (
     _defined_subject,
     _followers,
     _head_noun,
+    _in_quotes,
     _names_numbers,
     _other_side,
     _place_phrase,
@@ -1049,3 +1050,9 @@ def test_a_name_asked_of_a_person_word_is_answered_only_by_a_person() -> None:
     form = analyse_question("那个当过人大代表的外卖小哥叫啥名字")
     assert form.kind == "person" and _strict(form)  # 小哥 is a person; 叫什么名字 asks for a name
     assert not _strict(analyse_question("主要授粉者是谁"))  # a bare 谁 may be answered by anything named
+
+
+def test_an_aligned_phrase_is_in_quotes_only_where_it_opens_or_holds_one() -> None:
+    text = "他获得了“全国劳动模范”等荣誉，并当选为代表。“感谢大家”，他说。"
+    assert _in_quotes(text, "全国劳动模范")
+    assert not _in_quotes(text, "并当选为代表")  # a quotation later in the unit is not this phrase's
