@@ -1028,11 +1028,15 @@ def _excluded_terms(form: QuestionForm) -> tuple[str, ...]:
     return tuple(t for t in dict.fromkeys(tokenize(aside.group("x"))) if len(t) >= 2 and t not in rest)
 
 
+def _after_counter(form: QuestionForm) -> str:
+    """The question's text after its question word, without the counter that may follow it (几个方面 → 方面)."""
+    return form.after.lstrip().lstrip("个项名位种家所条件次")
+
+
 def _counted_phrase(form: QuestionForm) -> str:
     """What a quantity question counts, as it writes it after its counter (多少个全国模范退役军人 → 全国模范退役军人), up
     to the clause's end or a 的; empty when it writes nothing there."""
-    after = form.after.lstrip().lstrip("个项名位种家所条件次")
-    return re.split(r"[的，,。？?！!\s呢啊吗了]", after, maxsplit=1)[0]
+    return re.split(r"[的，,。？?！!\s呢啊吗了]", _after_counter(form), maxsplit=1)[0]
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -1296,7 +1300,7 @@ def _defined_subject(form: QuestionForm) -> str | None:
 def _ends_phrase(noun: str, form: QuestionForm) -> bool:
     """True when `noun` (the head noun) ends what the question counts: 几个方面的 and 几个方面 end there, 几个重点提案选题
     goes on, and 76个重点 would cut the phrase (the count alone answers)."""
-    after = form.after.lstrip().lstrip("个项名位种家所条件次")
+    after = _after_counter(form)
     rest = after[len(noun) :] if after.startswith(noun) else ""
     return not _CJK_RUN.match(rest[:1]) or rest[0] in "的了呢啊呀吗是有"
 
@@ -1306,7 +1310,7 @@ def _head_noun(form: QuestionForm) -> str | None:
     """The noun right after the question word (什么文件 → 文件), or None."""
     if form.wh_start < 0:
         return None
-    after = form.after.lstrip().lstrip("个项名位种家所条件次")
+    after = _after_counter(form)
     starting = [t for t in tokenize(after) if after.startswith(t)]  # search mode gives 派出 and 派出所: the word is 派出所
     return max(starting, key=len) if starting else None
 
