@@ -17,7 +17,8 @@ Each has 30 answerable questions (4 in traditional script, 2 in English) and 10 
 misses, 5 about things the month does not report). Each half's corpus is its own month's articles, assembled from
 ../shared/corpora/xwlb-news.jsonl.gz (the news text belongs to CCTV and is never committed). The March, October,
 August, April, September, July, May and December probes have 12 dialogues each: eval/dialogues/probe-tune2.jsonl,
-probe-tune4.jsonl, probe-tune5.jsonl, probe-tune6.jsonl, probe-tune7.jsonl, probe-tune8.jsonl, probe-tune9.jsonl and probe-holdout.jsonl.
+probe-tune4.jsonl, probe-tune5.jsonl, probe-tune6.jsonl, probe-tune7.jsonl, probe-tune8.jsonl, probe-tune9.jsonl and
+probe-holdout.jsonl.
 February 2025 (`tune3`) has no single questions, only 24 dialogues written to tune follow-ups:
 eval/dialogues/probe-tune3.jsonl.
 
