@@ -25,7 +25,7 @@ from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_cont
 from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import DATELINE, ERA, Mention, org_phrases, pattern_mentions
-from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question
+from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, is_title
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tagged_words, tokenize, word_edges, words
 
@@ -53,6 +53,7 @@ MIN_CONFIDENCE = 0.35
 MIN_CONFIDENCE_TRANSLATED = 0.5  # for a question asked in another language and searched as its Chinese words
 STRONG_TIE = 0.5  # with STRONG_COVERAGE: typed evidence that answers whatever the confidence model says
 STRONG_COVERAGE = 0.5
+TITLED_COVERAGE = 1 / 3  # a person named after the question's own body and role: a third of its words suffice
 # A follower unit must cover at least this share of the question's term weight.
 MIN_COVERAGE = 0.45
 # A further unit joins the answer only when it scores nearly as well as the best one and answers the question too.
@@ -184,6 +185,11 @@ _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
+# The time of day after a day (12月14日下午, 6月1日零时, 5月3日14时30分): a question for the day does not ask it.
+_PART_OF_DAY = re.compile(
+    r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚|零时|零点|\d{1,2}(?:时|点)(?:\d{1,2}分|半)?)$"
+)
+_CLOSING_PUNCTUATION = "。，、；：！？,.;:!?）)」』”’"
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
 _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
 _LATIN_BEFORE = re.compile(r"(?<![A-Za-z0-9.&'\-])(?:[A-Za-z][A-Za-z0-9.&'\-]* )+$")
@@ -567,6 +573,11 @@ def _joined(text: str, mentions: list[Mention], m: Mention) -> Mention:
     same = [o for o in mentions if o.kind == m.kind]
     start, end = m.start, m.end
     if m.kind == "person":
+        # LAC may take the last character of the title before a name (议长塔苏拉斯 → 长塔苏拉斯, 兽医师熊朝永 → 师熊朝永)
+        if end - start >= 3 and start > 0 and is_title(text[start - 1 : start + 1]):
+            start += 1
+        while end - start > 2 and text[end - 1] in _CLOSING_PUNCTUATION:
+            end -= 1
         while end < len(text) and text[end] in _NAME_DOTS + "-－":
             tagged = next((o.end for o in same if o.start == end + 1), None)
             part = tagged or (_name_part(text, end + 1) if text[end] in _NAME_DOTS else end + 1)
@@ -625,7 +636,7 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
         if _CJK_RUN.fullmatch(tail) and len(tail) <= 2 and not glued and not _LATIN_OR_DIGIT.search(words):
             return f"{words}{tail}"  # LAC's 巴盖 of 巴盖里: the name runs to the end of jieba's word
     if span.kind == "time" and _asks_day(form):
-        words = re.sub(r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚)$", "", words)
+        words = _PART_OF_DAY.sub("", words)
     return words
 
 
@@ -755,6 +766,13 @@ def _typed_candidate(
     fit: dict[Mention, bool | None] = {}  # whether a quantity is in the unit asked for (see `_unit_fits`)
 
     excluded = _excluded_terms(form)
+    owner = normalize(form.before.rstrip("的")) if form.wh_start > 0 else ""
+    # four characters in a row of the question, not of the words right before its question word, name its subject
+    subject_stretches = {
+        form.text[i : i + 4]
+        for i in range(len(form.text) - 3)
+        if _CJK_RUN.fullmatch(form.text[i : i + 4]) and form.text[i : i + 4] not in owner[-4:]
+    }
 
     def usable(m: Mention) -> bool:
         span = normalize(text[m.start : m.end].strip())
@@ -764,6 +782,8 @@ def _typed_candidate(
             return False  # 除了仲裁法修订草案，还讨论了哪个法: not the one the question already names
         if m.kind == "org" and text[m.end : m.end + 1] in _CLOSE_QUOTES and _HONOUR.search(text, max(0, m.start - 12), m.start):
             return False  # 命名……为全国第二批“枫桥式公安派出所”: an honour in quotes, not the body asked for
+        if m.kind == "org" and any(stretch in span for stretch in subject_stretches):
+            return False  # 中国南南合作援助基金同联合国难民署合作: the question's own subject run into the body asked
         if span in form.text and not _titled(text, m, span, form):
             return False  # the question's own words answer nothing (but 基金会主席梅里埃 for 梅里埃基金会的主席是谁)
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
@@ -799,6 +819,8 @@ def _typed_candidate(
         # A name holding the question's own subject (叶城县公安局伯西热克派出所 for 伯西热克派出所在哪个县) describes it.
         # A body's name may hold a common word of the question (轻工业 in 中国轻工业联合会 for 轻工业数据是哪家发布的).
         subject = [t for t in weights if m.kind != "org" or any(t in n for n in form.names)]
+        # 联合国哪个机构: the word right before the question word is what the answer belongs to (联合国难民署)
+        subject = [t for t in subject if not owner.endswith(t)]
         if head in _POSITION_NOUNS and m.kind == "thing":  # a title names the country it serves (俄罗斯第一副总理)
             served = [normalize(text[o.start : o.end]) for o in mentions if o.kind == "place" and m.start <= o.start < m.end]
             subject = [t for t in subject if not any(t in name for name in served)]
@@ -1548,6 +1570,19 @@ def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False, event: 
     return pool[0], missing
 
 
+def _titled_person(form: QuestionForm, unit: _Unit) -> bool:
+    """True when `unit` writes its person candidate right after a body and role the question writes together
+    (财政部副部长许宏才 for 财政部副部长是哪位)."""
+    if form.kind != "person" or not form.role or not unit.short or unit.tie < MIN_TIE:
+        return False
+    text = normalize(unit.text)
+    at = form.text.find(form.role)
+    body = re.split(r"[^\u4e00-\u9fff]|的", form.text[:at])[-1] if at > 0 else ""  # 讲话的财政部副部长 → 财政部
+    # the body whole, or a name of the question it ends in, never a part (检察院 of 最高人民检察院)
+    bodies = [body] + [name for name in form.names if body.endswith(name)] if len(body) >= 2 else []
+    return any(f"{b}{form.role}{unit.short}" in text for b in bodies)
+
+
 def _decide(
     ranked: list[_Unit],
     form: QuestionForm,
@@ -1581,6 +1616,9 @@ def _decide(
         and all(name in best_text for name in form.names)
         and not leans_on_context(rewritten.question)  # 该所所长叫什么名字, asked first: whose 所 is a guess
     )
+    # A person named right after the question's own title, body and role as the question writes them (财政部副部长许宏才
+    # for 财政部副部长是哪位), is the person asked about, though a long question's other words are not all in the unit.
+    titled = _titled_person(form, best) and best.coverage >= TITLED_COVERAGE and not leans_on_context(rewritten.question)
     # A follow-up answered from the article the conversation is about (救出来多少人？ after the sinking) has its topic
     # settled by the turn before: the cosine of the rewritten question, an ellipsis glued to its antecedent, is weak
     # evidence there, and typed evidence covering the question suffices.
@@ -1594,7 +1632,7 @@ def _decide(
     if rewritten.translated:  # a question put into Chinese word by word has lost its grammar: only clear evidence
         answered = evidence["confidence"] >= MIN_CONFIDENCE_TRANSLATED
     else:
-        answered = evidence["confidence"] >= MIN_CONFIDENCE or strong or followed
+        answered = evidence["confidence"] >= MIN_CONFIDENCE or strong or titled or followed
     return (_followers(best, ranked, form), evidence) if answered else ([], evidence)
 
 

@@ -41,6 +41,8 @@ _LEADING_THAT = re.compile(r"^(?:那么|那)(?=他|她|它|这|该|此|其)")
 # Narrower than questions.NAME_TAGS (no nrfg): measured with it, 他 after 来北京跟习近平会谈的文莱苏丹叫啥 became 习近平.
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
+# Words for what happens or how something is (死亡, 无症状), which stand in "那X呢" for the event a count was of.
+_ACTION_TAGS = frozenset({"v", "vn", "i", "a", "an"})
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,12 @@ def _counterpart(asked: str, x: str) -> str | None:
         ):
             start -= 1
         return "".join(w for w, _ in words[start : at + 1])
+    said = tagged_words(x)
+    if len(said) == 1 and said[0][1] in _ACTION_TAGS:
+        # 新增确诊多少例？→ 那死亡呢: the event counted (确诊) gives way to the one now asked, not a name of the question
+        asked_at = next((i for i, (w, _) in enumerate(words) if _QUESTION_WORD.match(w)), None)
+        if asked_at and words[asked_at - 1][1] in ("v", "vn"):
+            return words[asked_at - 1][0]
     at = next((i for i, (w, tag) in enumerate(words) if tag in _NAME_TAGS and len(w) >= 2), None)
     if at is None:
         return None
@@ -282,10 +290,11 @@ def _phrase_ending(asked: str, ch: str) -> str | None:
 def _substitute(q: str, start: int, end: int, referent: str) -> str:
     """`q` with the pronoun at [start, end) replaced by `referent` (该所 → 伯西热克派出所, not …派出所所)."""
     same = next((k for k in range(4, 0, -1) if end + k <= len(q) and referent.endswith(q[end : end + k])), 0)
-    if same:
+    common = _COMMON_NOUN.match(q, end)
+    if same and not (common and common.end() - end > same):
         end += same  # 这个方案细化了 → 实施方案细化了, not 实施方案方案
-    elif common := _COMMON_NOUN.match(q, end):
-        end = common.end()  # 那所学校 → 山西应用科技学院, not 山西应用科技学院学校
+    elif common:
+        end = common.end()  # 那所学校 → 山西应用科技学院, not 山西应用科技学院学校; 这个国家 → 中非共和国, not …国家
     return q[:start] + referent + q[end:]
 
 
@@ -407,8 +416,13 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             return Rewrite(_substitute(q, found.start(), found.end(), edition), f"“{found.group()}”指{edition}", prefer)
         following = q[found.end() : found.end() + 1]
         referent = _phrase_ending(previous, following) if following else None
-        if referent and _QUESTION_WORD.search(referent) and last.short_answer and noun and last.short_answer.endswith(noun):
-            referent = last.short_answer  # 在哪个湖举行 → 这个湖: the lake answered (西湖), not the question's words
+        if referent and _QUESTION_WORD.search(referent) and last.short_answer:
+            # 在哪个湖举行 → 这个湖: the lake answered (西湖), not the question's words; 跟哪个国家互致贺电 → 这个国家:
+            # the country answered (东帝汶), when a common noun follows and what was answered is no person
+            named = bool(noun) and last.short_answer.endswith(noun)
+            common = bool(_COMMON_NOUN.match(q, found.end())) and analyse_question(previous).kind in ("place", "org", "thing")
+            if named or common:
+                referent = last.short_answer
         referent = referent or _referent(last, person=False, event=bool(_EVENT_NOUN.match(q, found.end())))
         if referent:
             return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.tokens import normalize, tagged_words
+from retrieval.tokens import common_word, normalize, tagged_words
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -49,7 +49,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "什么时候",
             "什么时间",
             "几月几[日号]",
-            "几号",
+            "(?<!第)几号",  # 第几号令 asks an ordinal
             "哪一?年",
             "几几年",
             "哪个月",
@@ -166,8 +166,11 @@ _COLLOQUIAL = (
 _PERSON_WORD = re.compile(
     r"(?:他|她|此人|这人|那人|对方|孩子|小伙|姑娘|女孩|男孩|老人|同学|网友|嘉宾|选手|球员"
     r"|国王|女王|王子|公主|苏丹|亲王|皇帝|天皇|教皇|教宗"
-    r"|小哥|大哥|大姐|大妈|大爷|大叔|阿姨|老乡|村民|女士|先生|青年|少年|战士|英雄|模范|老兵)$"
+    r"|小哥|大哥|大姐|大妈|大爷|大叔|阿姨|老乡|村民|女士|先生|青年|少年|战士|英雄|模范|老兵"
+    r"|兽医|医生|护士|工人|农民|渔民|牧民|司机|警察|民警|学生|工匠|骑手|老板|父亲|母亲|儿子|女儿|丈夫|妻子)$"
 )
+# A body's word before 叫什么 (那家石化企业叫啥): the name asked is an organisation's.
+_BODY_NOUN = re.compile(r"(?:企业|公司|单位|机构|组织|部门|医院|学校|大学|银行|集团|工厂|协会|基金会|研究所|研究院|实验室)$")
 # A role right before "是谁" (院长是谁, 谁是…的负责人) asks for a person; a bare 谁 may be answered by an organisation
 # (根据谁的部署 → 最高人民法院), as 在哪里 may be by an outlet or body (在哪里开设专栏 → 新疆法制报).
 _ROLE = re.compile(
@@ -219,7 +222,7 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
             "|预算|市值|估值|罚款|赔偿|学费|押金|多少元|几元",
             "[元块]钱?|美元|欧元|日元|英镑|港元|港币|澳元|卢布|韩元|人民币|美金|法郎|RMB|USD|\\$",
         ),
-        ("age", "几岁|多少岁|多大年纪|年龄|多大了", "周?岁"),
+        ("age", "几岁|多少岁|多大年纪|年龄|多大了|岁数|年纪|多大岁|高寿|多少周岁", "周?岁"),
         (
             "duration",
             "多久|多长时间|多少时间|几年|多少年|几天|多少天|几个月|多少个月|几周|几小时|多少小时|几分钟|多少分钟|寿命|工期|期限|时长",
@@ -232,7 +235,7 @@ MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
             "公里|千米|米|厘米|毫米|英里|海里|里|英尺|光年|(?i:km|cm|mm|m)",
         ),
         ("weight", "多重|重量|体重|多少吨|多少公斤|多少斤", "吨|千克|公斤|克|斤|磅|(?i:kg|g|t)"),
-        ("people", "几个?人|多少人|几名|多少名|几位|多少位|人数|人次|死亡|遇难|伤亡|丧生|死了|受伤|人口", "人次?|名|位"),
+        ("people", "几个?人|多少人|几名|多少名|几位|多少位|人数|人次|死亡|遇难|伤亡|丧生|死了|受伤|人口", "人次?|名|位|例"),
         ("percent", "百分之|比例|占比|增长率|增速|增幅|涨幅|降幅|几成|百分比", "%|％|个?百分点|倍|成"),
         ("temperature", "温度|气温|多少度|几度", "℃|°[cCfF]|摄氏度|华氏度|度"),  # ℃ folds to °C (NFKC)
     )
@@ -310,6 +313,11 @@ def is_role(word: str) -> bool:
     return bool(_ROLE_WORD.fullmatch(word))
 
 
+def is_title(word: str) -> bool:
+    """True when `word` is a role (议长) or an everyday word for what a person does (医师, 记者)."""
+    return is_role(word) or (common_word(word) and bool(_ROLE.search(word)))
+
+
 def _names_a_thing(subject: str) -> bool:
     """True when what 叫什么名字 asks about is a thing, not a person: a thing noun (行动, 飞船) or a noun that is no role
     and no pronoun for a person (那个大展 叫什么名字, but 那个航天员 / 他 叫什么名字)."""
@@ -359,8 +367,12 @@ def analyse_question(question: str) -> QuestionForm:
             kind = "thing"
         if kind == "thing" and word == "什么" and re.match(r"什么(?:人|职务)", text[m.start() :]):
             kind = "person" if text[m.start() :].startswith("什么人") else "thing"
-        if kind == "thing" and text[: m.start()].endswith("叫") and _ROLE.search(text[: m.start() - 1].rstrip("的")):
-            kind = "person"  # 院长叫什么 asks for a name
+        if kind == "thing" and text[: m.start()].endswith("叫"):
+            subject = text[: m.start() - 1].rstrip("的")
+            if _ROLE.search(subject) or _PERSON_WORD.search(subject):
+                kind = "person"  # 院长叫什么, 他叫什么 ask for a name
+            elif _BODY_NOUN.search(subject):
+                kind = "org"
         asked_role = leading_role(text[m.end() :]) if kind == "thing" and word in ("哪个", "哪一") else None
         if asked_role:
             kind = "person"  # 哪个部长 asks for the person who holds the role

@@ -14,17 +14,20 @@ from retrieval.answer import (
     _alias,
     _aligned_span,
     _best,
+    _complete,
     _corpus_words,
     _date_of,
     _defined_subject,
     _followers,
     _head_noun,
     _in_quotes,
+    _joined,
     _names_numbers,
     _other_side,
     _place_phrase,
     _quoted_beside,
     _strict,
+    _titled_person,
     _typed_candidate,
     _Unit,
     _unit_fits,
@@ -35,7 +38,7 @@ from retrieval.answer import (
     answer,
 )
 from retrieval.dates import resolve_dates
-from retrieval.entities import find_mentions, pattern_mentions
+from retrieval.entities import Mention, find_mentions, pattern_mentions
 from retrieval.evaluate import short_scores
 from retrieval.questions import analyse_question
 from retrieval.search import Hit, Searcher
@@ -1056,3 +1059,55 @@ def test_an_aligned_phrase_is_in_quotes_only_where_it_opens_or_holds_one() -> No
     text = "他获得了“全国劳动模范”等荣誉，并当选为代表。“感谢大家”，他说。"
     assert _in_quotes(text, "全国劳动模范")
     assert not _in_quotes(text, "并当选为代表")  # a quotation later in the unit is not this phrase's
+
+
+def test_what_a_person_or_a_body_is_called_asks_for_its_name() -> None:
+    assert analyse_question("一汽有个技师手艺特别好，他叫啥").kind == "person"
+    assert analyse_question("那个被叫作象爸爸的兽医叫啥名字").kind == "person"
+    assert analyse_question("总书记去看的那家化工企业叫啥").kind == "org"
+    assert analyse_question("任命他用的是国务院第几号令").kind == "quantity"  # an ordinal, not a day
+    assert analyse_question("她今年多大岁数了").measure == "age"
+
+
+def test_a_name_leaves_the_title_and_the_punctuation_the_analyser_gave_it() -> None:
+    text = "委员长同东国议长塔米拉斯举行会谈。"
+    start = text.index("长塔")
+    whole = _joined(text, [], Mention(start, start + 5, "person"))
+    assert text[whole.start : whole.end] == "塔米拉斯"
+    text = "他就是救护中心兽医师林朝安。"
+    start = text.index("师林")
+    whole = _joined(text, [], Mention(start, len(text), "person"))
+    assert text[whole.start : whole.end] == "林朝安"
+
+
+def test_which_day_drops_the_hour_the_text_writes() -> None:
+    text = "东湖市宣布，自2031年6月1日零时起，公交地铁恢复运行。"
+    start = text.index("2031")
+    span = Mention(start, text.index("起"), "time")
+    assert _complete(text, span, analyse_question("公交地铁哪天恢复运行"), dated=True) == "2031年6月1日"
+
+
+def test_the_words_before_which_body_may_begin_its_name() -> None:
+    question = "东方合作基金发物资是跟联合国哪个机构一起弄的"
+    text = "上一批物资分发后，联合国粮农署感谢东方合作基金持续提供援助。"
+    assert _typed(question, text, ("基金", "联合国", "物资")) == "联合国粮农署"
+    # a body LAC runs into the question's own subject (东方合作基金同…) is no name of the one asked
+    text = "东方合作基金同联合国粮农署合作援助物资分发仪式在北湖举行。"
+    assert _typed(question, text, ("基金", "联合国", "物资")) == "联合国粮农署"
+
+
+def test_a_person_named_after_the_questions_own_body_and_role_is_the_one_asked() -> None:
+    form = analyse_question("那会儿接受专访讲减税往前发力的东方部副部长是哪位")
+    text = "今天的权威访谈，来看对东方部副部长林宏才的专访。"
+    hit = Hit(1, "c1", "a1", "访谈", None, None, None, text, 1.0, row=0)
+    assert _titled_person(form, _Unit(hit, text, 1.0, 0.4, 0.4, "林宏才"))
+    assert not _titled_person(form, _Unit(hit, "来看对西方部副部长林宏才的专访。", 1.0, 0.4, 0.4, "林宏才"))
+    # a part of the body asked (检察院 of 最高人民检察院) is another body
+    form = analyse_question("最高人民检察院检察长是谁")
+    assert not _titled_person(form, _Unit(hit, "自治区检察院检察长林宏才出席会议。", 1.0, 0.4, 0.4, "林宏才"))
+
+
+def test_cases_count_people() -> None:
+    assert _unit_fits("1962例", "people")
+    text = "东国单日新增死亡病例为1962例，累计死亡超过99万。"
+    assert _typed("东国单日新增死亡多少例", text, ("东国", "单日", "新增", "死亡")) == "1962例"

@@ -234,3 +234,25 @@ def test_he_after_which_countrys_president_is_that_countrys_president() -> None:
     follow = "他说两国贸易今年增长了多少？"
     assert rewrite(follow, [Turn(asked, text, "阿塞拜疆")]).question == "阿塞拜疆总统说两国贸易今年增长了多少？"
     assert rewrite(follow, [Turn(asked, text)]).question == "阿塞拜疆总统说两国贸易今年增长了多少？"  # text only (HTTP)
+
+
+def test_this_country_after_which_country_is_the_country_answered() -> None:
+    asked = "6月2号主席跟哪个国家总统互致贺电？"
+    follow = "那这个国家的总理叫啥？"
+    assert rewrite(follow, [Turn(asked, "……", "北湖", asked)]).question == "北湖的总理叫啥？"
+    # a name ending in 国 takes the place of the whole noun (中非共和国的, not 中非共和国家的)
+    assert rewrite(follow, [Turn(asked, "……", "北湖共和国", asked)]).question == "北湖共和国的总理叫啥？"
+    # a person answered is no country: the question's own words stay the referent
+    visitor = "哪位外国总统来访了？"
+    assert not rewrite(follow, [Turn(visitor, "……", "张大明", visitor)]).question.startswith("张大明")
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        ("5月6号东国单日新增确诊多少例？", "那死亡呢？", "5月6号东国单日新增死亡多少例？"),
+        ("6月3号全国新增本土确诊多少例？", "无症状的呢？", "6月3号全国新增本土无症状多少例？"),
+    ],
+)
+def test_that_x_of_a_count_replaces_the_event_counted(previous: str, follow_up: str, standalone: str) -> None:
+    assert rewrite(follow_up, [Turn(previous, "……", "12例", previous)]).question == standalone
