@@ -208,7 +208,13 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("time", re.compile("(?:时间|日期|年份|生日|上映时间|开通时间|发射时间)$")),
     ("place", re.compile("(?:地址|位置|总部|所在地|产地|出处|发源地)$")),
-    ("person", re.compile("(?:作者|导演|主演|老板|创始人|董事长|主持人|演员|歌手|院长|书记|市长|主席|总裁|校长)(?:是)?$")),
+    (
+        "person",
+        re.compile(
+            "(?:作者|导演|主演|老板|创始人|董事长|主持人|演员|歌手|院长|书记|市长|主席|总裁|校长"
+            "|作家|诗人|画家|编剧|作曲|作词|发明人|发明者|设计师|代言人|扮演者|饰演者|配音演员|原型)(?:是)?$"
+        ),
+    ),
     ("thing", re.compile("(?:全称|简称|原名|英文|学名|别名|名称)$")),
 )
 # What a quantity question measures, by its words, and the units that measure it: an answer in another unit does not

@@ -1111,3 +1111,8 @@ def test_cases_count_people() -> None:
     assert _unit_fits("1962例", "people")
     text = "东国单日新增死亡病例为1962例，累计死亡超过99万。"
     assert _typed("东国单日新增死亡多少例", text, ("东国", "单日", "新增", "死亡")) == "1962例"
+
+
+def test_a_query_ending_in_a_word_for_a_person_asks_for_one() -> None:
+    assert analyse_question("18世纪英国的讽刺作家是").kind == "person"
+    assert analyse_question("那部电视剧里团长的原型").kind == "person"
