@@ -767,12 +767,10 @@ def _typed_candidate(
 
     excluded = _excluded_terms(form)
     owner = normalize(form.before.rstrip("的")) if form.wh_start > 0 else ""
-    # four characters in a row of the question, not of the words right before its question word, name its subject
-    subject_stretches = {
-        form.text[i : i + 4]
-        for i in range(len(form.text) - 3)
-        if _CJK_RUN.fullmatch(form.text[i : i + 4]) and form.text[i : i + 4] not in owner[-4:]
-    }
+    # four characters in a row before the question word name its subject (南南合作援助基金), but not the words it
+    # belongs to (联合国哪个机构), and not the noun after it, which the answer may end in (哪个发射中心)
+    before = normalize(form.before)
+    subject_stretches = {before[i : i + 4] for i in range(len(before) - 4) if _CJK_RUN.fullmatch(before[i : i + 4])}
 
     def usable(m: Mention) -> bool:
         span = normalize(text[m.start : m.end].strip())

@@ -1094,6 +1094,9 @@ def test_the_words_before_which_body_may_begin_its_name() -> None:
     # a body LAC runs into the question's own subject (东方合作基金同…) is no name of the one asked
     text = "东方合作基金同联合国粮农署合作援助物资分发仪式在北湖举行。"
     assert _typed(question, text, ("基金", "联合国", "物资")) == "联合国粮农署"
+    # the noun after the question word is no subject: the answer may end in it
+    text = "北湖十号组合体垂直转运至南山卫星发射中心发射区。"
+    assert _typed("北湖十号组合体在哪个发射中心转运", text, ("北湖", "组合体", "转运")) == "南山卫星发射中心"
 
 
 def test_a_person_named_after_the_questions_own_body_and_role_is_the_one_asked() -> None:
