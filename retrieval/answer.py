@@ -772,6 +772,22 @@ def _typed_candidate(
     before = normalize(form.before)
     subject_stretches = {before[i : i + 4] for i in range(len(before) - 4) if _CJK_RUN.fullmatch(before[i : i + 4])}
 
+    def in_subject(m: Mention) -> bool:
+        """True when `m` lies inside a longer body that holds the question's subject, joined to it by no conjunction
+        (中国政府 of 中国政府援缅卫生防疫队, but not 联合国难民署 of 南南合作援助基金同联合国难民署)."""
+        for o in mentions:
+            if o.kind != "org" or not (o.start <= m.start and m.end <= o.end) or (o.start, o.end) == (m.start, m.end):
+                continue
+            whole = normalize(text[o.start : o.end])
+            for stretch in subject_stretches:
+                at = whole.find(stretch)
+                if at >= 0:
+                    at += o.start
+                    between = text[m.end : at] if at >= m.end else text[at + len(stretch) : m.start]
+                    if not any(c in between for c in _CONJUNCTIONS):
+                        return True
+        return False
+
     def usable(m: Mention) -> bool:
         span = normalize(text[m.start : m.end].strip())
         if not span or len(span) > MAX_SHORT_CHARS or (asked_time and span in asked_time):
@@ -780,7 +796,7 @@ def _typed_candidate(
             return False  # 除了仲裁法修订草案，还讨论了哪个法: not the one the question already names
         if m.kind == "org" and text[m.end : m.end + 1] in _CLOSE_QUOTES and _HONOUR.search(text, max(0, m.start - 12), m.start):
             return False  # 命名……为全国第二批“枫桥式公安派出所”: an honour in quotes, not the body asked for
-        if m.kind == "org" and any(stretch in span for stretch in subject_stretches):
+        if m.kind == "org" and (any(stretch in span for stretch in subject_stretches) or in_subject(m)):
             return False  # 中国南南合作援助基金同联合国难民署合作: the question's own subject run into the body asked
         if span in form.text and not _titled(text, m, span, form):
             return False  # the question's own words answer nothing (but 基金会主席梅里埃 for 梅里埃基金会的主席是谁)
@@ -818,7 +834,8 @@ def _typed_candidate(
         # A body's name may hold a common word of the question (轻工业 in 中国轻工业联合会 for 轻工业数据是哪家发布的).
         subject = [t for t in weights if m.kind != "org" or any(t in n for n in form.names)]
         # 联合国哪个机构: the word right before the question word is what the answer belongs to (联合国难民署)
-        subject = [t for t in subject if not owner.endswith(t)]
+        if m.kind == "org":
+            subject = [t for t in subject if not owner.endswith(t)]
         if head in _POSITION_NOUNS and m.kind == "thing":  # a title names the country it serves (俄罗斯第一副总理)
             served = [normalize(text[o.start : o.end]) for o in mentions if o.kind == "place" and m.start <= o.start < m.end]
             subject = [t for t in subject if not any(t in name for name in served)]

@@ -1119,3 +1119,13 @@ def test_cases_count_people() -> None:
 def test_a_query_ending_in_a_word_for_a_person_asks_for_one() -> None:
     assert analyse_question("18世纪英国的讽刺作家是").kind == "person"
     assert analyse_question("那部电视剧里团长的原型").kind == "person"
+
+
+def test_which_county_of_a_province_is_the_county_alone() -> None:
+    text = "北山矿安置项目位于内蒙古固阳县，共安置居民两千户。"
+    assert _typed("那个北山矿安置项目在内蒙古哪个县", text, ("北山", "安置", "项目", "内蒙古")) == "固阳县"
+
+
+def test_a_body_inside_the_questions_subject_is_no_answer() -> None:
+    text = "由国家防疫局组派的中国政府援外卫生防疫队今天启程赴北湖协助开展灾后卫生防疫工作。"
+    assert _typed("去北湖那支卫生防疫队是哪个部门派的", text, ("北湖", "卫生", "防疫队", "派")) == "国家防疫局"
