@@ -189,6 +189,7 @@ _NAME_DOTS = "·•‧・"
 _PART_OF_DAY = re.compile(
     r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚|零时|零点|\d{1,2}(?:时|点)(?:\d{1,2}分|半)?)$"
 )
+_FULL_NAME = re.compile(r"全[名称]|完整(?:的)?(?:名字|名称)")  # 全名叫啥: the name written whole, not its short form
 _CLOSING_PUNCTUATION = "。，、；：！？,.;:!?）)」』”’"
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
 _LATIN_AFTER = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.&'\-]*)+")
@@ -637,6 +638,8 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
             return f"{words}{tail}"  # LAC's 巴盖 of 巴盖里: the name runs to the end of jieba's word
     if span.kind == "time" and _asks_day(form):
         words = _PART_OF_DAY.sub("", words)
+    if span.kind == "time" and len(words) > 2 and words.endswith("起"):
+        words = words[:-1]  # 6月5日起施行: the day is 6月5日
     return words
 
 
@@ -734,6 +737,7 @@ def _typed_candidate(
     days = {(d.start, d.end) for d in dates if not d.approximate and d.first == d.last}
     event_word = _event_word(form, weights) if form.kind else None
     counted_phrase = _counted_phrase(form) if form.kind == "quantity" else ""
+    starts_asked = form.kind == "time" and bool(re.search(r"开始|起", form.after or form.text))
 
     def fits(m: Mention) -> bool:
         """True when the candidate has the grain the question asks for (judged in a dated corpus; a clock time for
@@ -852,6 +856,9 @@ def _typed_candidate(
     if wants_clock and any(_CLOCK_TIME.search(text[m.start : m.end]) for m in valid if m.kind == "time"):
         # 几点落地: 12时许 says it, 20日中午 only the part of the day
         valid = [m for m in valid if m.kind != "time" or _CLOCK_TIME.search(text[m.start : m.end])]
+    # 啥时候开始施行: the day marked as a start (6月5日起实施) answers, not the day the law was passed beside it, which
+    # still ties the unit (`loose`)
+    starts_marked = starts_asked and any(_starts(text, m) for m in valid if m.kind == "time")
     for m in valid:
         if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in valid):
             continue  # 新疆 inside 新疆法制报: the whole name answers
@@ -876,7 +883,9 @@ def _typed_candidate(
             closeness = max(closeness, EVENT_WORD_WEIGHT * echo / len(counted_phrase))
         measured = MEASURE_TIE if form.measure and m.kind == "quantity" and fit.get(m) else 0.0
         tie = min(1.0, tie + max(named_unit, measured))
-        if counts_asked and m.kind == "quantity" and not fit.get(m):
+        if (counts_asked and m.kind == "quantity" and not fit.get(m)) or (
+            starts_marked and m.kind == "time" and not _starts(text, m)
+        ):
             loose = max(loose, min(1.0, tie + closeness))
             continue
         primary = m.kind == form.kind or head is not None
@@ -1581,8 +1590,32 @@ def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False, event: 
         close = [u for u in pool if u.score >= NEWEST_BAND * pool[0].score and not _planned(u)] or pool[:1]
         if event and event in normalize(pool[0].text):  # 最近一次…发射: the docking a day later is another event
             close = [u for u in close if event in normalize(u.text)] or close
-        return max(close, key=lambda u: (_event_day(u), u.hit.date or "", u.score)), False
-    return pool[0], missing
+        best = max(close, key=lambda u: (_event_day(u), u.hit.date or "", u.score))
+        return _whole_name(best, pool, form), False
+    return _whole_name(pool[0], pool, form), missing
+
+
+def _starts(text: str, m: Mention) -> bool:
+    """True when time mention `m` is marked as the start of something (6月5日起, 自1月1日开始)."""
+    return text[m.end - 1] == "起" or text.startswith(("起", "开始"), m.end)
+
+
+def _whole_name(best: _Unit, pool: list[_Unit], form: QuestionForm) -> _Unit:
+    """For a question asking a full name (全名叫啥), the unit of the same article, nearly as good as `best`, that writes
+    whole the name `best` gives in short (《气象高质量发展纲要（2022－2035年）》 for 《纲要》); else `best`."""
+    if not best.says or not _FULL_NAME.search(form.text):
+        return best
+    core = best.says.strip("《》“”\"'")
+    fuller = [
+        u
+        for u in pool
+        if u.says
+        and u.says != best.says
+        and core in u.says
+        and u.hit.article_id == best.hit.article_id
+        and u.score >= FOLLOWER_RATIO * best.score
+    ]
+    return max(fuller, key=lambda u: u.score) if fuller else best
 
 
 def _titled_person(form: QuestionForm, unit: _Unit) -> bool:

@@ -34,6 +34,7 @@ from retrieval.answer import (
     _unit_spans,
     _where_done,
     _whole_list,
+    _whole_name,
     _with_char_before,
     answer,
 )
@@ -1129,3 +1130,17 @@ def test_which_county_of_a_province_is_the_county_alone() -> None:
 def test_a_body_inside_the_questions_subject_is_no_answer() -> None:
     text = "由国家防疫局组派的中国政府援外卫生防疫队今天启程赴北湖协助开展灾后卫生防疫工作。"
     assert _typed("去北湖那支卫生防疫队是哪个部门派的", text, ("北湖", "卫生", "防疫队", "派")) == "国家防疫局"
+
+
+def test_when_something_starts_is_the_day_marked_as_its_start() -> None:
+    text = "北湖噪声条例于2031年12月通过，将于2032年6月5日起施行。"
+    assert _typed("北湖噪声条例啥时候开始施行", text, ("北湖", "噪声", "条例", "施行")) == "2032年6月5日"
+    assert _typed("北湖噪声条例是啥时候通过的", text, ("北湖", "噪声", "条例", "通过")) == "2031年12月"
+
+
+def test_a_full_name_asked_is_the_name_written_whole() -> None:
+    hit = Hit(1, "c1", "a1", "纲要", None, None, None, "", 1.0, row=0)
+    short = _Unit(hit, "《纲要》明确了发展目标。", 1.0, 0.6, 0.5, "《纲要》")
+    whole = _Unit(hit, "国务院印发《北湖发展纲要（2031－2035年）》。", 0.9, 0.6, 0.4, "《北湖发展纲要（2031－2035年）》")
+    assert _whole_name(short, [short, whole], analyse_question("那个纲要全名叫啥")) is whole
+    assert _whole_name(short, [short, whole], analyse_question("那个纲要叫啥")) is short
