@@ -24,7 +24,7 @@ from retrieval.chunks import split_sentences
 from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_context, rewrite
 from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
-from retrieval.entities import DATELINE, ERA, Mention, org_phrases, pattern_mentions
+from retrieval.entities import DATELINE, ERA, Mention, ends_in_body_word, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, is_title
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tagged_words, tokenize, word_edges, words
@@ -698,7 +698,7 @@ def _typed_candidate(
         mentions = [_after_province(text, m) if m.kind == "place" else m for m in mentions]
         mentions = [m for m in mentions if m.kind != "place" or not _NOT_A_CITY.search(text[m.start : m.end])]
     if form.kind == "org":  # 哪个机构: a body LAC did not tag (国际原子能机构)
-        mentions = mentions + org_phrases(text)
+        mentions = mentions + org_phrases(text) + _body_tails(text, mentions)
     if form.kind == "thing":  # 哪款直升机: a model's code, which LAC does not tag (AC332, C919, CR450)
         mentions = mentions + [Mention(m.start(), m.end(), "thing") for m in _MODEL_CODE.finditer(text)]
         # 《雪域情深——习近平总书记率……纪实》: the main title names the work; the subtitle describes it
@@ -1014,6 +1014,21 @@ def _admin_parts(text: str, mentions: list[Mention], positions: list[tuple[int, 
                 break  # only the place the organisation's name starts with
             start = k.end()
     return parts
+
+
+def _body_tails(text: str, mentions: list[Mention]) -> list[Mention]:
+    """The body's own name after the places a longer name starts with (林肯中学 of 美国华盛顿州塔科马市林肯中学, which
+    the analyser may call a place), for a question that names the place itself."""
+    tails = []
+    for m in mentions:
+        if m.kind not in ("org", "place"):
+            continue
+        last = None
+        for k in _ADMIN_SUFFIX.finditer(text, m.start, m.end):
+            last = k
+        if last is not None and m.end - last.end() >= 3 and ends_in_body_word(text[last.end() : m.end]):
+            tails.append(Mention(last.end(), m.end, "org"))
+    return tails
 
 
 def _unit_fits(span: str, measure: str) -> bool | None:

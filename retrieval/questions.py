@@ -170,7 +170,9 @@ _PERSON_WORD = re.compile(
     r"|兽医|医生|护士|工人|农民|渔民|牧民|司机|警察|民警|学生|工匠|骑手|老板|父亲|母亲|儿子|女儿|丈夫|妻子)$"
 )
 # A body's word before 叫什么 (那家石化企业叫啥): the name asked is an organisation's.
-_BODY_NOUN = re.compile(r"(?:企业|公司|单位|机构|组织|部门|医院|学校|大学|银行|集团|工厂|协会|基金会|研究所|研究院|实验室)$")
+_BODY_NOUN = re.compile(
+    r"(?:企业|公司|单位|机构|组织|部门|医院|学校|大学|中学|小学|学院|银行|集团|工厂|协会|基金会|研究所|研究院|实验室)$"
+)
 # A role right before "是谁" (院长是谁, 谁是…的负责人) asks for a person; a bare 谁 may be answered by an organisation
 # (根据谁的部署 → 最高人民法院), as 在哪里 may be by an outlet or body (在哪里开设专栏 → 新疆法制报).
 _ROLE = re.compile(

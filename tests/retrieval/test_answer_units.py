@@ -1144,3 +1144,9 @@ def test_a_full_name_asked_is_the_name_written_whole() -> None:
     whole = _Unit(hit, "国务院印发《北湖发展纲要（2031－2035年）》。", 0.9, 0.6, 0.4, "《北湖发展纲要（2031－2035年）》")
     assert _whole_name(short, [short, whole], analyse_question("那个纲要全名叫啥")) is whole
     assert _whole_name(short, [short, whole], analyse_question("那个纲要叫啥")) is short
+
+
+def test_a_school_named_after_the_places_the_question_names_is_its_own_name() -> None:
+    assert analyse_question("他在西雅图参观过的那所美国中学叫啥").kind == "org"
+    text = "2015年主席参观美国华盛顿州西雅图市林肯中学时，邀请该中学学生到中国做客。"
+    assert _typed("主席2015年在西雅图参观过的那所美国中学叫啥", text, ("主席", "西雅图", "参观", "美国", "中学")) == "林肯中学"
