@@ -65,13 +65,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # The word a body's name ends in, and the parts of speech its other words may have (jieba.posseg).
 _ORG_HEAD = re.compile(
     r"(?:机构|组织|委员会|协会|学会|基金会|联合会|公司|集团|银行|大学|学院|研究院|研究所|中心|医院|法院|检察院|政府|管理局|总局|"
-    r"局|署|部|厅|联盟|理事会|议会|办公室|实验室|学校|中学|小学)$"
+    r"局|署|部|厅|联盟|理事会|议会|办公室|实验室)$"
 )
 
 
 def ends_in_body_word(name: str) -> bool:
-    """True when `name` ends in the word a body's name ends in (林肯中学, 国家统计局)."""
-    return bool(_ORG_HEAD.search(name))
+    """True when `name` ends in the word a body's name ends in (国家统计局), or names a school (林肯中学)."""
+    return bool(_ORG_HEAD.search(name)) or name.endswith(("学校", "中学", "小学"))
 
 
 _NOUN_TAGS = frozenset({"n", "nt", "ns", "nz", "nr", "nrt", "j", "vn", "an", "b", "l", "ng"})
