@@ -126,7 +126,11 @@ def test_hot_reload_while_requests_run(server: str, live_index: Path, tmp_path: 
         while httpx.get(f"{server}/readyz").json()["manifest"]["counts"]["articles"] != 3:
             assert time.monotonic() < deadline, "the server did not pick up the new index"
             time.sleep(0.2)
-        time.sleep(0.5)  # and keep serving a little after the switch
+        # and keep serving after the switch: three more answers, however loaded the machine is
+        answered_at_switch = len(statuses)
+        while len(statuses) < answered_at_switch + 3:
+            assert time.monotonic() < deadline + 60, "no answers after the new index was picked up"
+            time.sleep(0.1)
     finally:
         stop.set()
         for w in workers:
