@@ -17,6 +17,8 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 
 
 # Ordered: the first pattern that matches decides. Each names the kind and the question word(s).
+# Verbs that report what someone said (高继明指出, 他强调)
+_SPEECH_VERBS = "说|讲|谈|谈到|讲到|强调|指出|表示|提出|呼吁|介绍"
 _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
     (
         None,
@@ -36,6 +38,8 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "意味着什么",
             "具体说说",
             "介绍一下",
+            # 他在会上强调了什么: what someone said is told by their words, not a name in them
+            f"(?:{_SPEECH_VERBS})(?:了|过|到)?(?:些)?什么(?=[?？。!！呢啊吗]*$)",
             # 意义在哪儿, 区别在哪里: what an abstract noun consists of is told in a sentence, not a place
             "(?:意义|区别|不同|差别|好处|优势|亮点|特点|特色|难点|关键|问题|原因|价值|作用|必要性)(?:究竟|到底)?在哪",
         ),

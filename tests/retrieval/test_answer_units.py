@@ -1150,3 +1150,9 @@ def test_a_school_named_after_the_places_the_question_names_is_its_own_name() ->
     assert analyse_question("他在西雅图参观过的那所美国中学叫啥").kind == "org"
     text = "2015年主席参观美国华盛顿州西雅图市林肯中学时，邀请该中学学生到中国做客。"
     assert _typed("主席2015年在西雅图参观过的那所美国中学叫啥", text, ("主席", "西雅图", "参观", "美国", "中学")) == "林肯中学"
+
+
+def test_what_someone_said_is_an_open_question() -> None:
+    assert analyse_question("高继明在会上强调了什么？").kind is None
+    assert analyse_question("他说了啥").kind is None
+    assert analyse_question("他提出了什么倡议").kind == "thing"  # a named thing he proposed
