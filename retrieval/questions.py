@@ -6,6 +6,7 @@ quantity, thing), or None for an open question (怎么, 为什么, 哪些方面�
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,8 +18,9 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 
 
 # Ordered: the first pattern that matches decides. Each names the kind and the question word(s).
-# Verbs that report what someone said (高继明指出, 他强调)
-_SPEECH_VERBS = "说|讲|谈|谈到|讲到|强调|指出|表示|提出|呼吁|介绍"
+# What someone said (他在会上强调了什么, 高继明说了啥) is told by their words, not by a name in them: an open question.
+_SPEECH_ASKED = re.compile(r"(?:说|讲|谈|谈到|讲到|强调|指出|表示|提出|呼吁|介绍)(?:了|过|到)?(?:些)?什么(?=[?？。!！呢啊吗]*$)")
+_SPEAKER = re.compile(r"他|她|此人|对方")
 _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
     (
         None,
@@ -38,8 +40,6 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "意味着什么",
             "具体说说",
             "介绍一下",
-            # 他在会上强调了什么: what someone said is told by their words, not a name in them
-            f"(?:{_SPEECH_VERBS})(?:了|过|到)?(?:些)?什么(?=[?？。!！呢啊吗]*$)",
             # 意义在哪儿, 区别在哪里: what an abstract noun consists of is told in a sentence, not a place
             "(?:意义|区别|不同|差别|好处|优势|亮点|特点|特色|难点|关键|问题|原因|价值|作用|必要性)(?:究竟|到底)?在哪",
         ),
@@ -330,6 +330,13 @@ def is_title(word: str) -> bool:
     return is_role(word) or (common_word(word) and bool(_ROLE.search(word)))
 
 
+def _names_speaker(before: str, tagged: Sequence[tuple[str, str]]) -> bool:
+    """True when the words before a speech verb name a person who speaks: a pronoun, a role, or a person's name."""
+    if _SPEAKER.search(before):
+        return True
+    return any((tag in ("nr", "nrfg") or is_role(word)) and len(word) >= 2 and word in before for word, tag in tagged)
+
+
 def _names_a_thing(subject: str) -> bool:
     """True when what 叫什么名字 asks about is a thing, not a person: a thing noun (行动, 飞船) or a noun that is no role
     and no pronoun for a person (那个大展 叫什么名字, but 那个航天员 / 他 叫什么名字)."""
@@ -385,6 +392,9 @@ def analyse_question(question: str) -> QuestionForm:
                 kind = "person"  # 院长叫什么, 他叫什么 ask for a name
             elif _BODY_NOUN.search(subject):
                 kind = "org"
+        speech = _SPEECH_ASKED.search(text) if kind == "thing" else None
+        if speech and _names_speaker(text[: speech.start()], tagged):
+            return QuestionForm(text, None, speech.start(), speech.end(), names, chinese, (), None, _numbers(text))
         asked_role = leading_role(text[m.end() :]) if kind == "thing" and word in ("哪个", "哪一") else None
         if asked_role:
             kind = "person"  # 哪个部长 asks for the person who holds the role

@@ -1156,3 +1156,4 @@ def test_what_someone_said_is_an_open_question() -> None:
     assert analyse_question("高继明在会上强调了什么？").kind is None
     assert analyse_question("他说了啥").kind is None
     assert analyse_question("他提出了什么倡议").kind == "thing"  # a named thing he proposed
+    assert analyse_question("这门课程主要强调什么？").kind == "thing"  # no one speaks: what the course stresses
