@@ -25,7 +25,7 @@ from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_cont
 from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import DATELINE, ERA, Mention, ends_in_body_word, org_phrases, pattern_mentions
-from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, is_title
+from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, asks_speech, is_title
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tagged_words, tokenize, word_edges, words
 
@@ -189,6 +189,7 @@ _NAME_DOTS = "·•‧・"
 _PART_OF_DAY = re.compile(
     r"(?<=[日号])(?:上午|下午|晚上|晚间|凌晨|早上|中午|傍晚|夜间|晚|零时|零点|\d{1,2}(?:时|点)(?:\d{1,2}分|半)?)$"
 )
+_SAID = r"(?:说|讲(?!话)|强调|指出|表示|介绍|提出|呼吁)"  # a verb reporting what was said, after the speaker's name
 _FULL_NAME = re.compile(r"全[名称]|完整(?:的)?(?:名字|名称)")  # 全名叫啥: the name written whole, not its short form
 _CLOSING_PUNCTUATION = "。，、；：！？,.;:!?）)」』”’"
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.&'\-]*")
@@ -1607,6 +1608,9 @@ def _best(ranked: list[_Unit], form: QuestionForm, newest: bool = False, event: 
             close = [u for u in close if event in normalize(u.text)] or close
         best = max(close, key=lambda u: (_event_day(u), u.hit.date or "", u.score))
         return _whole_name(best, pool, form), False
+    if asks_speech(form):  # 高继明强调了什么: the unit where he speaks, not the lead that says he spoke (出席会议并讲话)
+        speaking = [u for u in pool if u.score >= FOLLOWER_RATIO * pool[0].score and _speaks(form, u)]
+        return (speaking[0] if speaking else pool[0]), missing
     return _whole_name(pool[0], pool, form), missing
 
 
@@ -1646,6 +1650,13 @@ def _titled_person(form: QuestionForm, unit: _Unit) -> bool:
     return any(f"{b}{form.role}{unit.short}" in text for b in bodies)
 
 
+def _speaks(form: QuestionForm, unit: _Unit) -> bool:
+    """True when `unit` reports a person the question names speaking (高继明指出，……), for a question asking what that
+    person said; a mere 讲话 (出席会议并讲话) says nothing of what."""
+    text = normalize(unit.text)
+    return asks_speech(form) and any(re.search(f"{re.escape(n)}[^，。；！？,]{{0,8}}?{_SAID}", text) for n in form.names)
+
+
 def _decide(
     ranked: list[_Unit],
     form: QuestionForm,
@@ -1682,6 +1693,8 @@ def _decide(
     # A person named right after the question's own title, body and role as the question writes them (财政部副部长许宏才
     # for 财政部副部长是哪位), is the person asked about, though a long question's other words are not all in the unit.
     titled = _titled_person(form, best) and best.coverage >= TITLED_COVERAGE and not leans_on_context(rewritten.question)
+    # 高继明在会上强调了什么: a unit reporting that person speaking answers it, as a title does a person question
+    titled = titled or (_speaks(form, best) and best.coverage >= TITLED_COVERAGE)
     # A follow-up answered from the article the conversation is about (救出来多少人？ after the sinking) has its topic
     # settled by the turn before: the cosine of the rewritten question, an ellipsis glued to its antecedent, is weak
     # evidence there, and typed evidence covering the question suffices.

@@ -21,6 +21,13 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # What someone said (他在会上强调了什么, 高继明说了啥) is told by their words, not by a name in them: an open question.
 _SPEECH_ASKED = re.compile(r"(?:说|讲|谈|谈到|讲到|强调|指出|表示|提出|呼吁|介绍)(?:了|过|到)?(?:些)?什么(?=[?？。!！呢啊吗]*$)")
 _SPEAKER = re.compile(r"他|她|此人|对方")
+
+
+def asks_speech(form: "QuestionForm") -> bool:
+    """True when `form` asks what a person said (高继明在会上强调了什么)."""
+    return form.kind is None and form.wh_start >= 0 and bool(_SPEECH_ASKED.fullmatch(form.text[form.wh_start : form.wh_end]))
+
+
 _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
     (
         None,

@@ -1157,3 +1157,8 @@ def test_what_someone_said_is_an_open_question() -> None:
     assert analyse_question("他说了啥").kind is None
     assert analyse_question("他提出了什么倡议").kind == "thing"  # a named thing he proposed
     assert analyse_question("这门课程主要强调什么？").kind == "thing"  # no one speaks: what the course stresses
+
+
+def test_what_a_person_said_is_answered_by_the_unit_where_they_speak(searcher: Searcher) -> None:
+    reply = answer(searcher, "高继明在会上强调了什么？")
+    assert not reply.abstained and reply.answer.startswith("高继明指出")  # not the lead's 出席会议并讲话
