@@ -771,11 +771,8 @@ def _typed_candidate(
     fit: dict[Mention, bool | None] = {}  # whether a quantity is in the unit asked for (see `_unit_fits`)
 
     excluded = _excluded_terms(form)
-    owner = normalize(form.before.rstrip("的")) if form.wh_start > 0 else ""
-    # four characters in a row before the question word name its subject (南南合作援助基金), but not the words it
-    # belongs to (联合国哪个机构), and not the noun after it, which the answer may end in (哪个发射中心)
-    before = normalize(form.before)
-    subject_stretches = {before[i : i + 4] for i in range(len(before) - 4) if _CJK_RUN.fullmatch(before[i : i + 4])}
+    owner = normalize(form.before).rstrip("的") if form.wh_start > 0 else ""
+    subject_stretches = _subject_stretches(form.before)
 
     def in_subject(m: Mention) -> bool:
         """True when `m` lies inside a longer body that holds the question's subject, joined to it by no conjunction
@@ -1017,6 +1014,15 @@ def _admin_parts(text: str, mentions: list[Mention], positions: list[tuple[int, 
     return parts
 
 
+@lru_cache(maxsize=1024)
+def _subject_stretches(before: str) -> frozenset[str]:
+    """Four characters in a row of the question's text `before` its question word: they name its subject
+    (南南合作援助基金); not the last four, the words the answer belongs to (联合国哪个机构), and nothing after the question
+    word, whose noun the answer may end in (哪个发射中心). Cached: every candidate unit of a question asks again."""
+    text = normalize(before)
+    return frozenset(text[i : i + 4] for i in range(len(text) - 4) if _CJK_RUN.fullmatch(text[i : i + 4]))
+
+
 def _body_tails(text: str, mentions: list[Mention]) -> list[Mention]:
     """The body's own name after the places a longer name starts with (林肯中学 of 美国华盛顿州塔科马市林肯中学, which
     the analyser may call a place), for a question that names the place itself."""
@@ -1024,11 +1030,9 @@ def _body_tails(text: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.kind not in ("org", "place"):
             continue
-        last = None
-        for k in _ADMIN_SUFFIX.finditer(text, m.start, m.end):
-            last = k
-        if last is not None and m.end - last.end() >= 3 and ends_in_body_word(text[last.end() : m.end]):
-            tails.append(Mention(last.end(), m.end, "org"))
+        start = max((k.end() for k in _ADMIN_SUFFIX.finditer(text, m.start, m.end)), default=None)  # after the last place
+        if start is not None and m.end - start >= 3 and ends_in_body_word(text[start : m.end]):
+            tails.append(Mention(start, m.end, "org"))
     return tails
 
 
@@ -1646,15 +1650,15 @@ def _titled_person(form: QuestionForm, unit: _Unit) -> bool:
     at = form.text.find(form.role)
     body = re.split(r"[^\u4e00-\u9fff]|的", form.text[:at])[-1] if at > 0 else ""  # 讲话的财政部副部长 → 财政部
     # the body whole, or a name of the question it ends in, never a part (检察院 of 最高人民检察院)
-    bodies = [body] + [name for name in form.names if body.endswith(name)] if len(body) >= 2 else []
+    bodies = ([body] + [name for name in form.names if body.endswith(name)]) if len(body) >= 2 else []
     return any(f"{b}{form.role}{unit.short}" in text for b in bodies)
 
 
 def _speaks(form: QuestionForm, unit: _Unit) -> bool:
-    """True when `unit` reports a person the question names speaking (高继明指出，……), for a question asking what that
-    person said; a mere 讲话 (出席会议并讲话) says nothing of what."""
+    """True when `unit` reports a person the question names speaking (高继明指出，……); a mere 讲话 (出席会议并讲话) says
+    nothing of what."""
     text = normalize(unit.text)
-    return asks_speech(form) and any(re.search(f"{re.escape(n)}[^，。；！？,]{{0,8}}?{_SAID}", text) for n in form.names)
+    return any(re.search(f"{re.escape(n)}[^，。；！？,]{{0,8}}?{_SAID}", text) for n in form.names)
 
 
 def _decide(
@@ -1694,7 +1698,7 @@ def _decide(
     # for 财政部副部长是哪位), is the person asked about, though a long question's other words are not all in the unit.
     titled = _titled_person(form, best) and best.coverage >= TITLED_COVERAGE and not leans_on_context(rewritten.question)
     # 高继明在会上强调了什么: a unit reporting that person speaking answers it, as a title does a person question
-    titled = titled or (_speaks(form, best) and best.coverage >= TITLED_COVERAGE)
+    spoken = asks_speech(form) and _speaks(form, best) and best.coverage >= TITLED_COVERAGE
     # A follow-up answered from the article the conversation is about (救出来多少人？ after the sinking) has its topic
     # settled by the turn before: the cosine of the rewritten question, an ellipsis glued to its antecedent, is weak
     # evidence there, and typed evidence covering the question suffices.
@@ -1708,7 +1712,7 @@ def _decide(
     if rewritten.translated:  # a question put into Chinese word by word has lost its grammar: only clear evidence
         answered = evidence["confidence"] >= MIN_CONFIDENCE_TRANSLATED
     else:
-        answered = evidence["confidence"] >= MIN_CONFIDENCE or strong or titled or followed
+        answered = evidence["confidence"] >= MIN_CONFIDENCE or strong or titled or spoken or followed
     return (_followers(best, ranked, form), evidence) if answered else ([], evidence)
 
 

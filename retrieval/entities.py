@@ -69,11 +69,6 @@ _ORG_HEAD = re.compile(
 )
 
 
-def ends_in_body_word(name: str) -> bool:
-    """True when `name` ends in the word a body's name ends in (国家统计局), or names a school (林肯中学)."""
-    return bool(_ORG_HEAD.search(name)) or name.endswith(("学校", "中学", "小学"))
-
-
 _NOUN_TAGS = frozenset({"n", "nt", "ns", "nz", "nr", "nrt", "j", "vn", "an", "b", "l", "ng"})
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _lock = threading.Lock()
@@ -135,6 +130,11 @@ def _lac_mentions(text: str) -> list[Mention]:
 def pattern_mentions(text: str) -> list[Mention]:
     """Dates, numbers with units and 《titles》 found by regular patterns (cheap enough for query time)."""
     return [Mention(m.start(), m.end(), kind) for kind, pattern in _PATTERNS for m in pattern.finditer(text)]
+
+
+def ends_in_body_word(name: str) -> bool:
+    """True when `name` ends in the word a body's name ends in (国家统计局), or names a school (林肯中学)."""
+    return bool(_ORG_HEAD.search(name)) or name.endswith(("学校", "中学", "小学"))
 
 
 def org_phrases(text: str) -> list[Mention]:

@@ -18,16 +18,6 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 
 
 # Ordered: the first pattern that matches decides. Each names the kind and the question word(s).
-# What someone said (他在会上强调了什么, 高继明说了啥) is told by their words, not by a name in them: an open question.
-_SPEECH_ASKED = re.compile(r"(?:说|讲|谈|谈到|讲到|强调|指出|表示|提出|呼吁|介绍)(?:了|过|到)?(?:些)?什么(?=[?？。!！呢啊吗]*$)")
-_SPEAKER = re.compile(r"他|她|此人|对方")
-
-
-def asks_speech(form: "QuestionForm") -> bool:
-    """True when `form` asks what a person said (高继明在会上强调了什么)."""
-    return form.kind is None and form.wh_start >= 0 and bool(_SPEECH_ASKED.fullmatch(form.text[form.wh_start : form.wh_end]))
-
-
 _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
     (
         None,
@@ -180,6 +170,9 @@ _PERSON_WORD = re.compile(
     r"|小哥|大哥|大姐|大妈|大爷|大叔|阿姨|老乡|村民|女士|先生|青年|少年|战士|英雄|模范|老兵"
     r"|兽医|医生|护士|工人|农民|渔民|牧民|司机|警察|民警|学生|工匠|骑手|老板|父亲|母亲|儿子|女儿|丈夫|妻子)$"
 )
+# What someone said (他在会上强调了什么, 高继明说了啥) is told by their words, not by a name in them: an open question.
+_SPEECH_ASKED = re.compile(r"(?:说|讲|谈|谈到|讲到|强调|指出|表示|提出|呼吁|介绍)(?:了|过|到)?(?:些)?什么(?=[?？。!！呢啊吗]*$)")
+_SPEAKER = re.compile(r"他|她|此人|对方")
 # A body's word before 叫什么 (那家石化企业叫啥): the name asked is an organisation's.
 _BODY_NOUN = re.compile(
     r"(?:企业|公司|单位|机构|组织|部门|医院|学校|大学|中学|小学|学院|银行|集团|工厂|协会|基金会|研究所|研究院|实验室)$"
@@ -335,6 +328,11 @@ def is_role(word: str) -> bool:
 def is_title(word: str) -> bool:
     """True when `word` is a role (议长) or an everyday word for what a person does (医师, 记者)."""
     return is_role(word) or (common_word(word) and bool(_ROLE.search(word)))
+
+
+def asks_speech(form: QuestionForm) -> bool:
+    """True when `form` asks what a person said (高继明在会上强调了什么)."""
+    return form.kind is None and form.wh_start >= 0 and bool(_SPEECH_ASKED.fullmatch(form.text[form.wh_start : form.wh_end]))
 
 
 def _names_speaker(before: str, tagged: Sequence[tuple[str, str]]) -> bool:
