@@ -140,6 +140,11 @@ _DOCTRINE = re.compile(
 )
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
 _ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
+# An office a person holds, written as a title right before the name (理事长潘基文, 馆长吴向东), and other ways of
+# writing an office a question names (外长: 外交部长).
+_OFFICE = re.compile(r"(?:长|书记|主任|主席|总理|总统|委员|大使|首相|大臣|总督|发言人|总裁|经理|秘书|政委)$")
+_OFFICE_WRITTEN = {"外长": ("外交部长",), "防长": ("国防部长",), "总理": ("首相",), "首相": ("总理",)}
+_TITLE_CLAUSE = re.compile(r"[，,。；;：:！？!?（）()“”\n]")  # a person's titles run back to here (、 joins titles)
 _CLOCK_TIME = re.compile(r"\d{1,2}(?:[点时:：](?!代)|\s*[AaPp][Mm])|[一二三四五六七八九十]{1,3}[点时](?!代)")
 _HONOUR = re.compile(r"(?:为|授予|命名|评为|获评|荣获|称号)[^，,。；;]{0,8}[“「『]$")  # before a quoted honour's name
 _LAST_DAY_ASKED = re.compile(r"闭幕|结束|落幕|收官|闭馆|截止")  # of a range of days, the question asks for the last
@@ -737,6 +742,9 @@ def _typed_candidate(
         counted = wh.rstrip("?？ ")[-1]  # 开了几天 → 6天
     days = {(d.start, d.end) for d in dates if not d.approximate and d.first == d.last}
     event_word = _event_word(form, weights) if form.kind else None
+    # 主跨有多长, 实到了多少委员: the word the question writes right before its question word names the number the text
+    # writes right after it, and no other (全长1834米、主跨504米; 应出席委员2169人，实到2119人)
+    named_by = _word_before_asked(form, weights) if form.kind == "quantity" else None
     counted_phrase = _counted_phrase(form) if form.kind == "quantity" else ""
     starts_asked = form.kind == "time" and bool(re.search(r"开始|起", form.after or form.text))
 
@@ -800,8 +808,9 @@ def _typed_candidate(
             return False  # 命名……为全国第二批“枫桥式公安派出所”: an honour in quotes, not the body asked for
         if m.kind == "org" and (any(stretch in span for stretch in subject_stretches) or in_subject(m)):
             return False  # 中国南南合作援助基金同联合国难民署合作: the question's own subject run into the body asked
-        if span in form.text and not _titled(text, m, span, form):
-            return False  # the question's own words answer nothing (but 基金会主席梅里埃 for 梅里埃基金会的主席是谁)
+        if span.strip('《》“”"') in form.text and not _titled(text, m, span, form):
+            return False  # the question's own words answer nothing, in quotes or not (《求是》 for 那期求是登的文章题目叫啥),
+            # but 基金会主席梅里埃 does for 梅里埃基金会的主席是谁
         if m.kind == "quantity" and (span.startswith("第") or text[m.start - 1 : m.start] == "第") and not ordinal_asked:
             return False  # 第二批 is not a count
         if m.kind == "quantity" and _digit_group_piece(text, m):
@@ -810,6 +819,8 @@ def _typed_candidate(
             return False  # 略酸一些, 一度下跌: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
+        if m.kind == "person" and form.role and _titled_otherwise(norm, m, form, mentions):
+            return False  # 博鳌亚洲论坛的秘书长是谁: 博鳌亚洲论坛理事长潘基文 holds another office
         if m.kind == "person" and _DOCTRINE.match(text, m.end):
             return False  # 习近平生态文明思想, 以习近平同志为核心的党中央: a name inside another name, not a person acting
         if window and m.kind == "quantity" and not _of_window(text, m, dates, window):
@@ -844,6 +855,8 @@ def _typed_candidate(
         return not any(len(t) >= 3 and t in span and t != head for t in subject)  # 哪个派出所: 派出所 may end it
 
     valid = [m for m in accepted if usable(m) and fits(m)]
+    if named_by and any(norm.endswith(named_by, 0, m.start) for m in valid):
+        valid = [m for m in valid if norm.endswith(named_by, 0, m.start)]
     suffix = _head_noun(form) if form.kind == "org" else None
     if suffix in _SUFFIX_NAMED and any(text[m.start : m.end].endswith(suffix) for m in valid):
         valid = [m for m in valid if text[m.start : m.end].endswith(suffix)]  # 哪所大学: a 大学, not the 研究所 beside it
@@ -1135,6 +1148,13 @@ def _event_word(form: QuestionForm, weights: dict[str, float]) -> str | None:
     return best[2] if best else None
 
 
+def _word_before_asked(form: QuestionForm, weights: dict[str, float]) -> str | None:
+    """The question's term written right before its question word, past a light verb (主跨 in 主跨有多长, 实到 in
+    实到了多少委员), or None."""
+    before = re.sub(r"(?:有|了|是|为|达|约)+$", "", form.text[: max(form.wh_start, 0)])  # 总共有多少: a total
+    return next((t for t in sorted(weights, key=len, reverse=True) if len(t) >= 2 and before.endswith(t)), None)
+
+
 def _event_closeness(text: str, norm: str, m: Mention, word: str) -> float:
     """EVENT_WORD_WEIGHT, decaying with distance, when `word` follows or precedes mention `m` in its sentence."""
     found = 0.0
@@ -1163,6 +1183,27 @@ def _writes_role(norm: str, role: str) -> bool:
         if norm.count(written) > (0 if role.startswith("副") else norm.count(deputy)):
             return True
     return False
+
+
+def _titled_otherwise(norm: str, m: Mention, form: QuestionForm, mentions: Sequence[Mention]) -> bool:
+    """True when person `m` is written right after the title of an office other than the question's role, and none of
+    the titles written before the name is that role held now (博鳌亚洲论坛理事长、联合国前秘书长潘基文 for
+    博鳌亚洲论坛的秘书长是谁; not 全国政协委员、展览馆馆长吴向东 for 政协的委员)."""
+    role = form.role or ""
+    if not _OFFICE.search(role):
+        return False  # 导演, 冠军, 负责人: no office a title before the name would name
+    start = max((o.end for o in mentions if o.kind == "person" and o.end <= m.start), default=0)
+    titles = _TITLE_CLAUSE.split(norm[max(start, m.start - 2 * TITLE_REACH) : m.start])[-1]
+    if not _OFFICE.search(titles):
+        return False
+    for title in titles.split("、"):
+        at = next((title.find(r) for r in (role, *_OFFICE_WRITTEN.get(role, ())) if r in title), -1)
+        if at < 0 or (title[at - 1 : at] == "副" and not role.startswith("副")):
+            continue  # 约旦副首相: the deputy holds another office
+        if title[at - 1 : at] == "前" and f"前{role}" not in form.text:
+            continue  # 联合国前秘书长: a former office, when the question asks who holds it
+        return False
+    return True
 
 
 def _title_closeness(norm: str, m: Mention, role: str, weights: dict[str, float], total: float) -> float:
@@ -1486,6 +1527,8 @@ def _candidates(
                 aligned = defined or _aligned_span(text, form, mentions, defining=False)
                 if aligned and form.kind == "person" and _in_quotes(text, aligned):
                     aligned = None  # 他获得了“全国劳动模范”: an honour in quotes is no person
+                if aligned and form.kind == "person" and _restates(aligned, form):
+                    aligned = None  # 纪念孙中山…仪式是谁主持的: 纪念孙中山先生逝世98周年 is no person
                 # the phrase standing where the question word stands is a candidate too, tied alike (for BA-6是什么,
                 # only where the text says what it is: the unit that defines it wins over one that mentions it)
                 if aligned and (defined or not defines):
@@ -1513,6 +1556,12 @@ def _candidates(
             in_full = _date_of(at, dates, form) if at is not None and at.kind == "time" else None
             found.append(_Unit(hit, text, score, coverage, tie, short, dates, in_full))
     return sorted(found, key=lambda c: -c.score)
+
+
+def _restates(phrase: str, form: QuestionForm) -> bool:
+    """True when `phrase` writes a name the question names: it says what the question says, not who is asked."""
+    norm = normalize(phrase)
+    return any(name in norm for name in form.names)
 
 
 def _phrase_tie(text: str, phrase: str, weights: dict[str, float], total: float, credit: dict[str, float]) -> float:

@@ -26,6 +26,7 @@ from retrieval.answer import (
     _other_side,
     _place_phrase,
     _quoted_beside,
+    _restates,
     _strict,
     _titled_person,
     _typed_candidate,
@@ -1162,3 +1163,31 @@ def test_what_someone_said_is_an_open_question() -> None:
 def test_what_a_person_said_is_answered_by_the_unit_where_they_speak(searcher: Searcher) -> None:
     reply = answer(searcher, "高继明在会上强调了什么？")
     assert not reply.abstained and reply.answer.startswith("高继明指出")  # not the lead's 出席会议并讲话
+
+
+def test_a_person_holding_another_office_does_not_answer_for_the_role_asked() -> None:
+    terms = ("东海", "论坛", "秘书长")
+    # the office written before the name is another one; the role asked is that of another body, and a former one
+    text = "出席的还有东海论坛理事长、北洋联盟前秘书长林安国。"
+    assert _typed("东海论坛的秘书长是谁", text, terms) is None
+    assert _typed("东海论坛的理事长是谁", text, ("东海", "论坛", "理事长")) == "林安国"
+    # titles joined by 、 belong to one person: the role asked among them answers
+    text = "首先发言的南州政协委员、南州博物馆馆长林安国说，……"
+    assert _typed("南州政协的委员里谁先发言", text, ("南州", "政协", "委员", "发言")) == "林安国"
+
+
+def test_the_number_written_after_the_word_asked_answers() -> None:
+    # 主跨有多长: the word the question writes before its question word names the number written after it
+    text = "南江大桥全长2100米、主跨560米，是当地最长的桥。"
+    assert _typed("南江大桥主跨有多长", text, ("南江", "大桥", "主跨")) == "560米"
+    # 实到了多少委员: what is counted (委员) is not what happened to it (实到)
+    text = "会议应出席委员2100人，实到2050人，符合规定人数。"
+    assert _typed("会议实到了多少委员", text, ("会议", "实到", "委员")) == "2050人"
+
+
+def test_a_phrase_restating_the_question_does_not_answer_who() -> None:
+    form = analyse_question("纪念孙中山逝世98周年那个仪式是谁主持的")
+    text = "首都各界人士举行简短而庄严的仪式，纪念孙中山先生逝世98周年，深切缅怀这位先行者。"
+    phrase = _aligned_span(text, form, find_mentions(text), defining=False)
+    assert phrase and _restates(phrase, form)  # the phrase where 谁 stands names the question's own subject
+    assert not _restates("林海平", form)
