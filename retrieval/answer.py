@@ -12,7 +12,7 @@ answer. Thresholds were tuned on the tuning halves of the project's own sets and
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -1527,7 +1527,7 @@ def _candidates(
                 aligned = defined or _aligned_span(text, form, mentions, defining=False)
                 if aligned and form.kind == "person" and _in_quotes(text, aligned):
                     aligned = None  # 他获得了“全国劳动模范”: an honour in quotes is no person
-                if aligned and form.kind == "person" and _restates(aligned, form):
+                if aligned and form.kind == "person" and _restates(aligned, weights):
                     aligned = None  # 纪念孙中山…仪式是谁主持的: 纪念孙中山先生逝世98周年 is no person
                 # the phrase standing where the question word stands is a candidate too, tied alike (for BA-6是什么,
                 # only where the text says what it is: the unit that defines it wins over one that mentions it)
@@ -1558,10 +1558,12 @@ def _candidates(
     return sorted(found, key=lambda c: -c.score)
 
 
-def _restates(phrase: str, form: QuestionForm) -> bool:
-    """True when `phrase` writes a name the question names: it says what the question says, not who is asked."""
+def _restates(phrase: str, terms: Iterable[str]) -> bool:
+    """True when `phrase` writes three or more of the question's `terms`: it says what the question says, not who is
+    asked (纪念孙中山先生逝世98周年; but 加拿大总督委任 names who)."""
     norm = normalize(phrase)
-    return any(name in norm for name in form.names)
+    found = {t for t in terms if t in norm}
+    return sum(not any(t != o and t in o for o in found) for t in found) >= 3  # 加拿 of 加拿大 is no other word
 
 
 def _phrase_tie(text: str, phrase: str, weights: dict[str, float], total: float, credit: dict[str, float]) -> float:
