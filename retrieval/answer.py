@@ -505,6 +505,9 @@ def _arabic(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: str(n) if (n := _cn_to_int(m.group())) is not None else m.group(), text)
 
 
+_FIRST_OF_KIND = re.compile(r"第(?:一|1)([个座家台艘条部架辆所项位名只颗])")
+
+
 def _as_first(number: str) -> str:
     """第一次 / 第1届 as the text may write them: 首次, 首届 (else the number itself)."""
     first = re.fullmatch(r"第(?:一|1)([次届批期轮])", number)
@@ -1484,6 +1487,8 @@ def _candidates(
     defines = _defined_subject(form) is not None  # BA-6是什么: the unit that says what it is
     plural = bool(_PLURAL.search(form.text))  # 哪些: the answer is a list
     firsts = {n: _as_first(n) for n in form.numbers if _as_first(n) != n}
+    # 第一个海上风电项目 is written 首个 as often: 第一 with any counter (个, 座, 家, 艘 …)
+    firsts.update({m.group(): f"首{m.group(1)}" for m in _FIRST_OF_KIND.finditer(form.text)})
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = RANK_PRIOR / hit.rank
@@ -1578,11 +1583,18 @@ def _other_side(text: str, form: QuestionForm) -> bool:
     境外 written, 境内 not): its figures are about another population (or, asked when, its day another end of the
     event). Words naming both sides (进出口, 国内外) count for neither."""
     pairs = _SIDES + _EVENT_ENDS if form.kind == "time" else _SIDES
-    asked = [(a, b) for a, b in pairs if a in form.text]
+    asked = [(a, b) for a, b in pairs if a in form.text and not _describes(form, a)]
     if not asked:  # most questions pick no side: no unit needs reading
         return False
     text = _BOTH_SIDES.sub("", text)
     return any(a not in text and b in text for a, b in asked)
+
+
+def _describes(form: QuestionForm, word: str) -> bool:
+    """True when the question writes `word` before its question word in a phrase ending in 的, which describes the
+    subject rather than asking about it (新开工的那两座电站啥时候投产: 开工 is not the event asked)."""
+    i = form.text.find(word)
+    return 0 <= i < form.wh_start and "的" in form.text[i + len(word) : i + len(word) + 2]
 
 
 def _in_quotes(text: str, phrase: str) -> bool:

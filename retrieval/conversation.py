@@ -240,6 +240,10 @@ def _counterpart(asked: str, x: str) -> str | None:
     """The word of the previous question that `x` replaces: a name of it, preferably one ending like `x` (那检察院呢 →
     高院, 那神舟十七号呢 → 神舟十六号)."""
     words = tagged_words(asked)
+    said = tagged_words(x)
+    counted = _counted_noun(words)
+    if counted and len(said) == 1 and said[0][1] in ("n", "vn") and counted != x:
+        return counted  # 收到多少件议案？→ 那建议呢: the thing counted gives way, not 会议 that ends like it
     at = next((i for i, (w, _) in enumerate(words) if len(w) >= 2 and w[-1] == x[-1] and w != x), None)
     if at is not None:
         start = at  # 传染病防治法 for 民营经济促进法: the nouns before it, up to the length of the name that replaces it
@@ -250,7 +254,6 @@ def _counterpart(asked: str, x: str) -> str | None:
         ):
             start -= 1
         return "".join(w for w, _ in words[start : at + 1])
-    said = tagged_words(x)
     if len(said) == 1 and said[0][1] in _ACTION_TAGS:
         # 新增确诊多少例？→ 那死亡呢: the event counted (确诊) gives way to the one now asked, not a name of the question
         asked_at = next((i for i, (w, _) in enumerate(words) if _QUESTION_WORD.match(w)), None)
@@ -260,6 +263,17 @@ def _counterpart(asked: str, x: str) -> str | None:
     if at is None:
         return None
     return _phrase_from(words, at)  # the whole noun phrase the name starts (伯西 + 热克 + 派出所), short of 所长
+
+
+def _counted_noun(words: Sequence[tuple[str, str]]) -> str | None:
+    """The common noun a count question counts, written right after its 多少 / 几 and counter (多少件议案 → 议案)."""
+    at = next((i for i, (w, _) in enumerate(words) if w.startswith(("多少", "几"))), None)
+    if at is None:
+        return None
+    rest = list(words[at + 1 :])
+    if rest and rest[0][1] in ("q", "zg") and len(rest[0][0]) == 1:
+        rest = rest[1:]  # the counter (件, 个)
+    return rest[0][0] if rest and rest[0][1] == "n" and len(rest[0][0]) >= 2 else None
 
 
 _EDITION_COUNTERS = "届期次场轮"
@@ -408,6 +422,17 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
                 q[: found.start()] + edition + q[found.end() + len(noun) :], f"“{found.group()}{noun}”指{edition}", prefer
             )
         phrase = _phrase_with(previous, noun) if len(found.group()) == 2 and noun else None
+        if (
+            phrase
+            and last.short_answer
+            and _QUESTION_WORD.search(previous[max(0, previous.find(phrase) - 3) : previous.find(phrase)])
+        ):
+            # 和哪个非洲国家建交 → 这个国家: the country answered (科特迪瓦), not the words the question asked it with
+            return Rewrite(
+                _substitute(q, found.start(), found.end(), last.short_answer),
+                f"“{found.group()}{noun}”指{last.short_answer}",
+                prefer,
+            )
         if phrase:  # 这场飓风 → 飓风梅利莎: the previous question's phrase with the same noun
             return Rewrite(
                 q[: found.start()] + phrase + q[found.end() + len(noun) :], f"“{found.group()}{noun}”指{phrase}", prefer

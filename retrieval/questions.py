@@ -104,6 +104,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "何处",
             "在哪(?![本首张篇部种项条款家所])",  # 在哪本杂志 asks for a thing, 在哪家公司 for a body
             "哪个?(?:省|市|县|区|国家|城市|地方|地区|国|镇|乡|村|州)",
+            "哪个[\u4e00-\u9fff]{2}(?:国家|城市)",  # 哪个非洲国家, 哪个沿海城市: a country or city of some kind
         ),
     ),
     (

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.articles import load_articles
+from retrieval.articles import Article, load_articles
 from retrieval.encoders import load_encoder, normalized
 from retrieval.engine import Engine
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import build_index
+from retrieval.store import build_index, load_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -41,6 +41,13 @@ class HashEncoder:
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         self.calls.append(len(texts))
         return normalized(np.stack([self._vec(t) for t in texts])) if texts else np.zeros((0, self.dim), np.float32)
+
+
+def searcher_over(articles: Sequence[Article], folder: Path) -> Searcher:
+    """A searcher over `articles`, indexed in `folder` with the default encoder."""
+    encoder = load_encoder("e5-small-q4")
+    build_index(list(articles), encoder, folder, progress=False)
+    return Searcher(load_index(folder, encoder.id, encoder.dim), encoder)
 
 
 @pytest.fixture

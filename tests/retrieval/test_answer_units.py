@@ -2,6 +2,7 @@
 encoder and index on the seed corpus."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -39,12 +40,14 @@ from retrieval.answer import (
     _with_char_before,
     answer,
 )
+from retrieval.articles import Article
 from retrieval.dates import resolve_dates
 from retrieval.entities import Mention, find_mentions, pattern_mentions
 from retrieval.evaluate import short_scores
 from retrieval.questions import analyse_question
 from retrieval.search import Hit, Searcher
 from retrieval.tokens import tokenize
+from tests.conftest import searcher_over
 
 
 def _units(text: str) -> list[str]:
@@ -85,6 +88,7 @@ def test_a_new_paragraph_never_joins_an_open_quotation() -> None:
         ("会商会是哪天开的", "time"),
         ("形成了多少项会商事项", "quantity"),
         ("在哪里开设了专栏", "place"),
+        ("中国和哪个非洲国家建交40周年", "place"),  # a country of some kind
         ("哪个单位牵头", "org"),
         ("开展了什么行动", "thing"),
         ("为什么要加强协作", None),
@@ -640,6 +644,9 @@ def test_a_word_tagged_as_a_name_that_names_nothing_is_not_a_question_name() -> 
         ("博览会哪天开幕", "博览会将于11月5日开幕，10日闭幕。", False),
         ("神舟飞船什么时候发射的", "神舟飞船返回舱今天成功着陆。", True),
         ("神舟飞船载了哪些航天员", "神舟飞船返回舱今天成功着陆，航天员身体状态良好。", False),
+        # a side written in a phrase describing the subject is not the event asked (新开工的电站啥时候投产)
+        ("新开工的那座南山电站啥时候投产", "南山电站计划于2030年竣工投产。", False),
+        ("南山电站是哪天开工的", "南山电站计划于2030年竣工投产。", True),
     ],
 )
 def test_a_figure_of_the_other_side_does_not_answer(question: str, text: str, other: bool) -> None:
@@ -1192,3 +1199,13 @@ def test_a_phrase_restating_the_question_does_not_answer_who() -> None:
     terms = tokenize(form.text)
     assert phrase and _restates(phrase, terms)  # the phrase where 谁 stands says what the question says
     assert not _restates("加拿大总督委任", tokenize("名义上加拿大总理一职由谁委任"))  # it names who
+
+
+def test_the_first_of_a_kind_is_found_written_with_shou(tmp_path: Path) -> None:
+    articles = [
+        Article("wind", "南州首个海上风电项目启动建设", "南州首个海上风电项目昨天在北港市启动建设。项目规划装机容量180万千瓦。"),
+        Article("rail", "南州铁路建设加快", "南州多条铁路加快建设，其中南北铁路已完成投资70%。"),
+    ]
+    searcher = searcher_over(articles, tmp_path)
+    reply = answer(searcher, "南州第一个海上风电项目是在哪个城市开工的")
+    assert not reply.abstained and reply.short_answer == "北港市"

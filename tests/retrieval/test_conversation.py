@@ -37,6 +37,18 @@ def test_that_x_asks_the_previous_question_about_x() -> None:
     assert rewrite("那神舟十七号呢？", history).question == "神舟十七号是哪天发射的？"
 
 
+def test_this_country_after_which_kind_of_country_is_the_country_answered() -> None:
+    history = [Turn("今年是中国和哪个非洲国家建交40周年", "……", "北非国")]
+    assert rewrite("这个国家的总统叫什么", history).question == "北非国的总统叫什么"
+
+
+def test_that_x_after_a_count_replaces_what_was_counted() -> None:
+    history = [Turn("十四届人大一次会议秘书处收到多少件议案", "……", "271件")]
+    assert rewrite("那建议呢？", history).question == "十四届人大一次会议秘书处收到多少件建议？"
+    history = [Turn("新增确诊多少例", "……", "5例")]
+    assert rewrite("那死亡呢", history).question == "新增死亡多少例？"
+
+
 def test_that_year_asks_the_previous_question_about_another_time() -> None:
     history = [Turn("2023年春运是哪天启动的", "……今天（1月7日〔2023年1月7日〕）启动。[1]", "2023年1月7日")]
     assert rewrite("那2024年呢？", history).question == "2024年春运是哪天启动的？"

@@ -18,7 +18,7 @@ from retrieval.dates import (
 from retrieval.encoders import load_encoder
 from retrieval.search import Filters, Searcher
 from retrieval.store import build_index, load_index
-from tests.conftest import DATA
+from tests.conftest import DATA, searcher_over
 
 
 def _said(text: str, published: str | None) -> dict[str, str]:
@@ -214,19 +214,12 @@ def test_an_undated_corpus_keeps_time_as_words(tmp_path: Path, hash_encoder) -> 
     assert not searcher.index.time.dated
 
 
-def _searcher_over(articles: list[Article], folder: Path) -> Searcher:
-    """A searcher over `articles`, indexed in `folder` with the default encoder."""
-    encoder = load_encoder("e5-small-q4")
-    build_index(articles, encoder, folder, progress=False)
-    return Searcher(load_index(folder, encoder.id, encoder.dim), encoder)
-
-
 def test_last_year_in_an_article_of_this_year_answers_a_question_about_last_year(tmp_path: Path) -> None:
     articles = [
         Article("income", "天鹊村村民写信", "村民写信。去年，天鹊村村民人均可支配收入4.12万元。", date="2025-06-30"),
         Article("launch", "天鹊三号卫星成功发射", "2024年4月25日，天鹊三号卫星在酒泉卫星发射中心成功发射。", date="2024-04-26"),
     ]
-    searcher = _searcher_over(articles, tmp_path)
+    searcher = searcher_over(articles, tmp_path)
     reply = answer(searcher, "天鹊村去年村民人均可支配收入有多少？")  # now = 2025-06-30: 去年 is 2024
     assert reply.time_window == {"from": "2024-01-01", "to": "2024-12-31", "source": "question"}
     assert not reply.abstained and reply.short_answer == "4.12万元"
@@ -238,7 +231,7 @@ def test_a_time_after_the_newest_news_is_answered_by_what_was_announced_for_it(t
         Article("talks", "天鹊省长会见议会代表团", "省长表示，明年是两省结好30周年，双方将举办系列活动。", date="2025-06-20"),
         Article("launch", "天鹊三号卫星成功发射", "2024年4月25日，天鹊三号卫星在酒泉卫星发射中心成功发射。", date="2024-04-26"),
     ]
-    searcher = _searcher_over(articles, tmp_path)
+    searcher = searcher_over(articles, tmp_path)
     reply = answer(searcher, "明年是两省结好多少周年？")  # now = 2025-06-20: 明年 is 2026, after every article
     assert not reply.abstained and reply.short_answer == "30周年"
     refused = answer(searcher, "明年天鹊四号卫星什么时候发射？")  # nothing written about 2026 says so
@@ -248,7 +241,7 @@ def test_a_time_after_the_newest_news_is_answered_by_what_was_announced_for_it(t
 def test_which_days_is_answered_with_the_whole_range(tmp_path: Path) -> None:
     text = "李强将于6月24日至25日出席在天津举行的夏季达沃斯论坛。"
     articles = [Article("forum", "夏季达沃斯论坛将在天津举行", text, date="2025-06-20")]
-    searcher = _searcher_over(articles, tmp_path)
+    searcher = searcher_over(articles, tmp_path)
     reply = answer(searcher, "李强去天津参加夏季达沃斯论坛是哪几天？")
     assert reply.short_answer == "6月24日至25日"
     assert "6月24日至25日〔2025年6月24日至2025年6月25日〕" in reply.answer
