@@ -426,8 +426,10 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             phrase
             and last.short_answer
             and _QUESTION_WORD.search(previous[max(0, previous.find(phrase) - 3) : previous.find(phrase)])
+            and analyse_question(previous).kind in ("place", "org", "thing")
         ):
-            # 和哪个非洲国家建交 → 这个国家: the country answered (科特迪瓦), not the words the question asked it with
+            # 和哪个非洲国家建交 → 这个国家: the country answered (科特迪瓦), not the words the question asked it with;
+            # not a person answered (哪个公司的董事长是谁 → 这个公司 is no 董事长)
             return Rewrite(
                 _substitute(q, found.start(), found.end(), last.short_answer),
                 f"“{found.group()}{noun}”指{last.short_answer}",

@@ -40,6 +40,8 @@ def test_that_x_asks_the_previous_question_about_x() -> None:
 def test_this_country_after_which_kind_of_country_is_the_country_answered() -> None:
     history = [Turn("今年是中国和哪个非洲国家建交40周年", "……", "北非国")]
     assert rewrite("这个国家的总统叫什么", history).question == "北非国的总统叫什么"
+    history = [Turn("南州哪个汽车公司的董事长是谁", "……", "林安国")]  # a person answered: 这个公司 is not him
+    assert "林安国" not in rewrite("这个汽车公司在哪", history).question
 
 
 def test_that_x_after_a_count_replaces_what_was_counted() -> None:
