@@ -1,8 +1,8 @@
 """Write the probe sets as BEIR folders: build/eval/probe-tune, probe-tune2, probe-tune4, probe-tune5, probe-tune6,
-probe-tune7, probe-tune8, probe-tune9, probe-tune10 and probe-holdout.
+probe-tune7, probe-tune8, probe-tune9, probe-tune10, probe-holdout and probe-holdout2.
 
-Ten probes of 40 questions each (eval/probes/questions.jsonl), written the way people type over random articles of
-ten months of the news corpus that no other set uses, each blind (its writer saw neither the code nor its answers)
+Eleven probes of 40 questions each (eval/probes/questions.jsonl), written the way people type over random articles of
+eleven months of the news corpus that no other set uses, each blind (its writer saw neither the code nor its answers)
 and after the mends of the one before:
 - June 2025 (`tune`): defects it showed were mended;
 - March 2026 (`tune2`): held out for one round of changes, then mended on too;
@@ -13,13 +13,14 @@ and after the mends of the one before:
 - September 2023 (`tune7`): written in the fifth round, measured blind once, then tuned on;
 - July 2024 (`tune8`): written in the sixth round, measured blind once, then tuned on;
 - May 2022 (`tune9`): written in the seventh round, measured blind once, then tuned on;
-- March 2023 (`tune10`): written in the eighth round, measured blind once, then tuned on.
+- March 2023 (`tune10`): written in the eighth round, measured blind once, then tuned on;
+- September 2022 (`holdout2`): written in the eighth round after its mends, never tuned on (aggregates only).
 Each has 30 answerable questions (4 in traditional script, 2 in English) and 10 the corpus cannot answer (5 near
 misses, 5 about things the month does not report). Each half's corpus is its own month's articles, assembled from
 ../shared/corpora/xwlb-news.jsonl.gz (the news text belongs to CCTV and is never committed). The March, October,
-August, April, September, July, May, March 2023 and December probes have 12 dialogues each: eval/dialogues/probe-tune2.jsonl,
-probe-tune4.jsonl, probe-tune5.jsonl, probe-tune6.jsonl, probe-tune7.jsonl, probe-tune8.jsonl, probe-tune9.jsonl,
-probe-tune10.jsonl and probe-holdout.jsonl.
+August, April, September, July, May, March 2023, December and September 2022 probes have 12 dialogues each:
+eval/dialogues/probe-tune2.jsonl, probe-tune4.jsonl … probe-tune10.jsonl, probe-holdout.jsonl and
+probe-holdout2.jsonl.
 February 2025 (`tune3`) has no single questions, only 24 dialogues written to tune follow-ups:
 eval/dialogues/probe-tune3.jsonl.
 
@@ -46,6 +47,7 @@ MONTH_OF_HALF = {
     "tune9": "2022-05",
     "tune10": "2023-03",
     "holdout": "2025-12",
+    "holdout2": "2022-09",
 }
 
 
