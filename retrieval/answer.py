@@ -127,6 +127,7 @@ _GENERIC_PLACE = re.compile(r"自治[区州]|全[区省市县国]|本[市省地]
 _ABOVE_CITY = re.compile(r"(?:[^省区国]{1,6}?国)?(?:[^省区]{2,7}?(?:省|自治区))?")  # 中国, 江苏省, 美国加州 …
 _NOT_A_CITY = re.compile(r"(?:国|省|路|街|道|巷)$")
 _LEVEL_END = re.compile(r"(?:省|市|县|区|州|旗|盟|国|镇|乡|村)$")
+_LEVELS = {"国": 0, "省": 1, "州": 1, "市": 2, "县": 3, "区": 3, "旗": 3, "镇": 4, "乡": 4, "村": 5}  # higher: smaller
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 # The outlet's line a story opens with: 央视网消息（新闻联播）：, 新疆平安网讯 , 新华社北京4月1日电 .
@@ -266,6 +267,9 @@ _SESSION = re.compile(r"(?:全体)?(?:会议|全会|大会|峰会|会晤|会谈)
 _SUFFIX_NAMED = frozenset(
     {"大学", "学院", "中学", "小学", "学校", "医院", "银行", "法院", "检察院", "博物馆", "研究所", "研究院"}
 )
+# Words for a company, and how a company's name ends (哪家药企 → 百济神州（北京）生物科技有限公司)
+_COMPANY_WORDS = frozenset({"企业", "公司", "药企", "车企", "房企", "民企", "国企", "央企", "外企", "厂商", "厂家"})
+_COMPANY_ENDINGS = ("公司", "集团", "企业", "药业", "制药", "股份", "工厂", "厂")
 _QUOTED_OPENING = re.compile(r"[“「『]")
 _ORDINAL_COUNTERS = "次届批期轮场位名个"  # 第几次 is answered by a 第N次
 # 除了X(以外/之外)，还…: what the question sets aside
@@ -811,6 +815,8 @@ def _typed_candidate(
             return False  # 命名……为全国第二批“枫桥式公安派出所”: an honour in quotes, not the body asked for
         if m.kind == "org" and (any(stretch in span for stretch in subject_stretches) or in_subject(m)):
             return False  # 中国南南合作援助基金同联合国难民署合作: the question's own subject run into the body asked
+        if m.kind == "org" and _asks_where_gone(form) and _title_of_named(norm, m, form):
+            return False  # 李强去了哪家药企: 国务院 of 国务院总理李强 is his office, not where he went
         if span.strip('《》“”"') in form.text and not _titled(text, m, span, form):
             return False  # the question's own words answer nothing, in quotes or not (《求是》 for 那期求是登的文章题目叫啥),
             # but 基金会主席梅里埃 does for 梅里埃基金会的主席是谁
@@ -822,6 +828,8 @@ def _typed_candidate(
             return False  # 略酸一些, 一度下跌: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
+        if m.kind == "place" and _below_level(span, form):
+            return False  # 哪个县: 六道河镇朱家沟村 lies below the county asked
         if m.kind == "person" and form.role and _titled_otherwise(norm, m, form, mentions):
             return False  # 博鳌亚洲论坛的秘书长是谁: 博鳌亚洲论坛理事长潘基文 holds another office
         if m.kind == "person" and _DOCTRINE.match(text, m.end):
@@ -861,8 +869,10 @@ def _typed_candidate(
     if named_by and any(norm.endswith(named_by, 0, m.start) for m in valid):
         valid = [m for m in valid if norm.endswith(named_by, 0, m.start)]
     suffix = _head_noun(form) if form.kind == "org" else None
-    if suffix in _SUFFIX_NAMED and any(text[m.start : m.end].endswith(suffix) for m in valid):
-        valid = [m for m in valid if text[m.start : m.end].endswith(suffix)]  # 哪所大学: a 大学, not the 研究所 beside it
+    endings = _COMPANY_ENDINGS if suffix in _COMPANY_WORDS else (suffix,) if suffix in _SUFFIX_NAMED else ()
+    if endings and any(text[m.start : m.end].endswith(endings) for m in valid):
+        # 哪所大学: a 大学, not the 研究所 beside it; 哪家药企: a 公司, not the 国务院 of the 国务院总理 who went there
+        valid = [m for m in valid if text[m.start : m.end].endswith(endings)]
     # 多少件: 5.4万件 counts them, and the bare 两 of 两省 something else, though it stands nearer the question's words.
     # The nearer count still ties the unit (`loose`): the unit is as much about the question as before.
     counts_asked = any(fit.get(m) for m in valid)
@@ -1186,6 +1196,20 @@ def _writes_role(norm: str, role: str) -> bool:
         if norm.count(written) > (0 if role.startswith("副") else norm.count(deputy)):
             return True
     return False
+
+
+def _asks_where_gone(form: QuestionForm) -> bool:
+    """True when the question asks what its subject went to, visited or did something at (去了哪家药企, 调研了哪个企业),
+    not what it belongs to (高继明是哪个单位的)."""
+    said = tagged_words(form.text[: max(form.wh_start, 0)].rstrip("了过"))
+    return bool(said) and said[-1][1] == "v" and said[-1][0] != "是"
+
+
+def _title_of_named(norm: str, m: Mention, form: QuestionForm) -> bool:
+    """True when body `m` begins the titles written before a person the question names (国务院 and 中共中央政治局 in
+    中共中央政治局常委、国务院总理李强, 李强 asked about)."""
+    ahead = _TITLE_CLAUSE.split(norm[m.end : m.end + 2 * TITLE_REACH])[0]
+    return any((i := ahead.find(name)) > 0 and bool(_OFFICE.search(ahead[:i])) for name in form.names)
 
 
 def _titled_otherwise(norm: str, m: Mention, form: QuestionForm, mentions: Sequence[Mention]) -> bool:
@@ -1538,6 +1562,8 @@ def _candidates(
                 # only where the text says what it is: the unit that defines it wins over one that mentions it)
                 if aligned and (defined or not defines):
                     tie = max(tie, _phrase_tie(text, aligned, weights, total, credit))
+                if aligned and form.kind == "place" and _below_level(aligned, form):
+                    aligned = None  # 去河北哪个县: 六道河镇朱家沟村 where the question word stands is no county
                 place = _place_phrase(aligned, text, mentions) if aligned and form.kind == "place" else None
                 if place:  # 位于台北州基隆郡 says where more fully than the 台湾 named beside the subject
                     short = place
@@ -1569,6 +1595,15 @@ def _restates(phrase: str, terms: Iterable[str]) -> bool:
     norm = normalize(phrase)
     found = {t for t in terms if t in norm}
     return sum(not any(t != o and t in o for o in found) for t in found) >= 3  # 加拿 of 加拿大 is no other word
+
+
+def _below_level(phrase: str, form: QuestionForm) -> bool:
+    """True when the question asks for a level (哪个县, 哪个省, 哪个城市) and `phrase` names a place below it
+    (六道河镇朱家沟村 for 哪个县); a name without a level word (杭州) is never below."""
+    asked = re.fullmatch(r"哪个?(省|市|县|州|国|镇|乡|村|城市|国家)", form.text[max(form.wh_start, 0) : form.wh_end])
+    if asked is None or phrase[-1:] not in _LEVELS:
+        return False
+    return _LEVELS[phrase[-1]] > _LEVELS[asked.group(1)[-1].replace("家", "国")]
 
 
 def _phrase_tie(text: str, phrase: str, weights: dict[str, float], total: float, credit: dict[str, float]) -> float:

@@ -29,6 +29,7 @@ _STOPWORD_TEXT = (
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # The question word, by the answer kind it asks for, and its Chinese form.
 _QUESTION_WORDS = (
+    (re.compile(r"\bhow many (?:people|persons)\b", re.I), "多少人"),  # the count's unit, not 人民 among the words
     (re.compile(r"\bhow (?:many|much)\b", re.I), "多少"),
     (re.compile(r"\bhow (?:long|far)\b", re.I), "多长"),
     (re.compile(r"\bhow old\b", re.I), "多大"),

@@ -1209,3 +1209,20 @@ def test_the_first_of_a_kind_is_found_written_with_shou(tmp_path: Path) -> None:
     searcher = searcher_over(articles, tmp_path)
     reply = answer(searcher, "南州第一个海上风电项目是在哪个城市开工的")
     assert not reply.abstained and reply.short_answer == "北港市"
+
+
+def test_a_place_below_the_level_asked_does_not_answer() -> None:
+    text = "副总理来到灾情最严重的南山镇林家村，看望受灾群众。"
+    assert _typed("副总理去北省哪个县看望受灾群众了", text, ("副总理", "北省", "看望", "受灾", "群众")) is None
+    text = "副总理来到北省东平县南山镇，看望受灾群众。"
+    assert _typed("副总理去北省哪个县看望受灾群众了", text, ("副总理", "北省", "看望", "受灾", "群众")) is not None
+
+
+def test_the_office_of_the_person_asked_about_is_not_the_body_asked_for() -> None:
+    text = "南州政府党组成员、南州政府副主任张国清在北港调研，来到北港制药集团了解新药研发。"
+    terms = ("张国清", "北港", "调研", "药企")
+    assert _typed("张国清在北港调研去了哪家药企", text, terms) == "北港制药集团"
+    text = "南州政府党组成员、南州政府副主任张国清在北港调研生物医药产业。"
+    assert _typed("张国清在北港调研去了哪家药企", text, terms) is None
+    # asked which body the person belongs to, the office is the answer
+    assert _typed("副主任张国清是哪个单位的", text, ("副主任", "张国清", "单位")) == "南州政府"

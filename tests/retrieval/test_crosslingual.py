@@ -17,6 +17,12 @@ def test_an_english_question_becomes_its_chinese_words_and_question_word() -> No
     assert chinese_question("who is the iceland president xi met in beijing", usage) == "冰岛总统会晤北京是谁"
 
 
+def test_how_many_people_asks_for_a_count_of_people() -> None:
+    known = {**USAGE, "人民": 9.0}
+    question = chinese_question("How many people did the Cape Town mayor meet?", lambda w: known.get(w, 0.0))
+    assert question == "开普敦市长会晤多少人"  # not 人民 among the words and 多少 at the end
+
+
 def test_dates_and_codes_are_written_as_the_corpus_writes_them() -> None:
     known = {**USAGE, "c919": 1.0}
     question = chinese_question("When did the Cape Town mayor see the C919 on May 2025?", lambda w: known.get(w, 0.0))
