@@ -25,7 +25,7 @@ from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_cont
 from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import DATELINE, ERA, Mention, ends_in_body_word, org_phrases, pattern_mentions
-from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, asks_speech, is_title
+from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, asks_speech, is_title, leading_role
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tagged_words, tokenize, word_edges, words
 
@@ -270,6 +270,7 @@ _SUFFIX_NAMED = frozenset(
 # Words for a company, and how a company's name ends (哪家药企 → 百济神州（北京）生物科技有限公司)
 _COMPANY_WORDS = frozenset({"企业", "公司", "药企", "车企", "房企", "民企", "国企", "央企", "外企", "厂商", "厂家"})
 _COMPANY_ENDINGS = ("公司", "集团", "企业", "药业", "制药", "股份", "工厂", "厂")
+_HOLDS = re.compile(r"^(?:是|担任|出任|兼任|任职|就职|属于|隶属|任)$")  # verbs of what a person belongs to
 _QUOTED_OPENING = re.compile(r"[“「『]")
 _ORDINAL_COUNTERS = "次届批期轮场位名个"  # 第几次 is answered by a 第N次
 # 除了X(以外/之外)，还…: what the question sets aside
@@ -1200,9 +1201,11 @@ def _writes_role(norm: str, role: str) -> bool:
 
 def _asks_where_gone(form: QuestionForm) -> bool:
     """True when the question asks what its subject went to, visited or did something at (去了哪家药企, 调研了哪个企业),
-    not what it belongs to (高继明是哪个单位的)."""
+    not what it belongs to (高继明是哪个单位的, 李干杰担任哪个部门的部长)."""
     said = tagged_words(form.text[: max(form.wh_start, 0)].rstrip("了过"))
-    return bool(said) and said[-1][1] == "v" and said[-1][0] != "是"
+    if not said or said[-1][1] != "v" or _HOLDS.search(said[-1][0]):
+        return False
+    return not leading_role(form.text[form.wh_end :].lstrip("的"))  # 担任哪个部门的部长: the office held
 
 
 def _title_of_named(norm: str, m: Mention, form: QuestionForm) -> bool:

@@ -1226,3 +1226,4 @@ def test_the_office_of_the_person_asked_about_is_not_the_body_asked_for() -> Non
     assert _typed("张国清在北港调研去了哪家药企", text, terms) is None
     # asked which body the person belongs to, the office is the answer
     assert _typed("副主任张国清是哪个单位的", text, ("副主任", "张国清", "单位")) == "南州政府"
+    assert _typed("张国清担任哪个部门的副主任", text, ("张国清", "部门", "副主任")) == "南州政府"
