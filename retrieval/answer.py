@@ -24,7 +24,7 @@ from retrieval.chunks import split_sentences
 from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_context, rewrite
 from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
-from retrieval.entities import DATELINE, ERA, Mention, ends_in_body_word, org_phrases, pattern_mentions
+from retrieval.entities import DATELINE, ERA, Mention, ends_in_body_word, find_mentions, org_phrases, pattern_mentions
 from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, asks_speech, is_title, leading_role
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tagged_words, tokenize, word_edges, words
@@ -271,6 +271,7 @@ _SUFFIX_NAMED = frozenset(
 _COMPANY_WORDS = frozenset({"企业", "公司", "药企", "车企", "房企", "民企", "国企", "央企", "外企", "厂商", "厂家"})
 _COMPANY_ENDINGS = ("公司", "集团", "企业", "药业", "制药", "股份", "工厂", "厂")
 _HOLDS = re.compile(r"^(?:是|担任|出任|兼任|任职|就职|属于|隶属|任)$")  # verbs of what a person belongs to
+_WORKS = re.compile(r"(?:工作|任职|上班|就职|供职)")
 _QUOTED_OPENING = re.compile(r"[“「『]")
 _ORDINAL_COUNTERS = "次届批期轮场位名个"  # 第几次 is answered by a 第N次
 # 除了X(以外/之外)，还…: what the question sets aside
@@ -1202,10 +1203,20 @@ def _writes_role(norm: str, role: str) -> bool:
 def _asks_where_gone(form: QuestionForm) -> bool:
     """True when the question asks what its subject went to, visited or did something at (去了哪家药企, 调研了哪个企业),
     not what it belongs to (高继明是哪个单位的, 李干杰担任哪个部门的部长)."""
-    said = tagged_words(form.text[: max(form.wh_start, 0)].rstrip("了过"))
-    if not said or said[-1][1] != "v" or _HOLDS.search(said[-1][0]):
-        return False
+    before = form.text[: max(form.wh_start, 0)].rstrip("了过")
+    said = tagged_words(before)
+    if not said or said[-1][1] != "v" or _HOLDS.search(said[-1][0]) or _WORKS.match(form.text, form.wh_end):
+        return False  # 在哪个单位工作: where the person works is what they belong to
+    at = len(before) - len(said[-1][0])
+    if any(m.kind == "person" and m.start <= at < m.end for m in _question_mentions(form.text)):
+        return False  # 塔依尔·米吉提: the 提 jieba calls a verb ends a name
     return not leading_role(form.text[form.wh_end :].lstrip("的"))  # 担任哪个部门的部长: the office held
+
+
+@lru_cache(maxsize=256)
+def _question_mentions(question: str) -> list[Mention]:
+    """The analyser's mentions of a question (cached: every unit of its answer asks again)."""
+    return find_mentions(question)
 
 
 def _title_of_named(norm: str, m: Mention, form: QuestionForm) -> bool:
