@@ -511,12 +511,13 @@ def _arabic(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: str(n) if (n := _cn_to_int(m.group())) is not None else m.group(), text)
 
 
-_FIRST_OF_KIND = re.compile(r"第(?:一|1)([个座家台艘条部架辆所项位名只颗])")
+# 第一 with a counter, which a text may write with 首 (第一次 → 首次, 第1届 → 首届, 第一个 → 首个)
+_FIRST = re.compile(r"第(?:一|1)([次届批期轮个座家台艘条部架辆所项位名只颗])")
 
 
 def _as_first(number: str) -> str:
     """第一次 / 第1届 as the text may write them: 首次, 首届 (else the number itself)."""
-    first = re.fullmatch(r"第(?:一|1)([次届批期轮])", number)
+    first = _FIRST.fullmatch(number)
     return f"首{first.group(1)}" if first else number
 
 
@@ -1524,9 +1525,7 @@ def _candidates(
     head = _head_noun(form) if form.kind == "thing" else None
     defines = _defined_subject(form) is not None  # BA-6是什么: the unit that says what it is
     plural = bool(_PLURAL.search(form.text))  # 哪些: the answer is a list
-    firsts = {n: _as_first(n) for n in form.numbers if _as_first(n) != n}
-    # 第一个海上风电项目 is written 首个 as often: 第一 with any counter (个, 座, 家, 艘 …)
-    firsts.update({m.group(): f"首{m.group(1)}" for m in _FIRST_OF_KIND.finditer(form.text)})
+    firsts = {m.group(): _as_first(m.group()) for m in _FIRST.finditer(form.text)}  # 第一个海上风电项目: 首个
     for hit in hits:
         # Later passages must be clearly better to win: retrieval rank is evidence too.
         prior = RANK_PRIOR / hit.rank
