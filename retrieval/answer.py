@@ -25,7 +25,7 @@ from retrieval.conversation import CITATION_MARKER, Rewrite, Turn, leans_on_cont
 from retrieval.crosslingual import chinese_question
 from retrieval.dates import RANGE_WORDS, DateSpan, QuestionTime, annotate, label, question_time
 from retrieval.entities import DATELINE, ERA, Mention, ends_in_body_word, find_mentions, org_phrases, pattern_mentions
-from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, asks_speech, is_title, leading_role
+from retrieval.questions import MEASURE_UNITS, QuestionForm, analyse_question, asked_relation, asks_speech, is_title, leading_role
 from retrieval.search import Filters, Hit, Searcher
 from retrieval.tokens import bigrams, common_word, normalize, tagged_words, tokenize, word_edges, words
 
@@ -188,6 +188,7 @@ _EVENT_ENDS = tuple(
 _BOTH_SIDES = re.compile(r"境内外|国内外|出入境|进出口|男女|城乡|线上线下|冬夏|夏冬")
 _MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)?|有些|许多|很多|大量|少量|若干|多数|少数")
+_MANY = re.compile(r"[多数几]+[^\d一二两三四五六七八九十百千万亿]?")  # 多项, 数次: no number
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -273,7 +274,13 @@ _COMPANY_ENDINGS = ("公司", "集团", "企业", "药业", "制药", "股份", 
 _HOLDS = re.compile(r"^(?:是|担任|出任|兼任|任职|就职|属于|隶属|任)$")  # verbs of what a person belongs to
 _WORKS = re.compile(r"(?:工作|任职|上班|就职|供职)")
 _QUOTED_OPENING = re.compile(r"[“「『]")
-_ORDINAL_COUNTERS = "次届批期轮场位名个"  # 第几次 is answered by a 第N次
+# The words a sentence states a cause or a consequence with (questions.asked_relation): 之所以……是因为, 主要原因, 标志着.
+_STATES_RELATION = {
+    "reason": re.compile(r"原因|因为|由于|之所以|得益于|源于|缘于|归因|归功于|因素|主因|推高"),
+    "significance": re.compile(r"标志着|意味着|意义|里程碑|有利于|有助于|填补"),
+}
+_ORDINAL_COUNTERS = "次届批期轮场位名个"
+_PEOPLE_COUNTERS = "人名位"  # people are counted in any of these  # 第几次 is answered by a 第N次
 # 除了X(以外/之外)，还…: what the question sets aside
 _SET_ASIDE = re.compile(r"除了?(?P<x>[^，,。？?还]{2,24}?)(?:以外|之外|外)?(?=[，,]|还)")
 _LIGHT_TAIL = re.compile(r"(?:之后|以后|后|时)?(?:做|干|搞|进行|发生|出现|有)?了?$")
@@ -783,6 +790,8 @@ def _typed_candidate(
             return span.startswith("第") or text[m.start - 1 : m.start] == "第"
         if m.kind == "quantity" and counted:  # 多少个全国模范退役军人: people are counted in 名 and 位 as well
             echoed = bool(counted_phrase) and _common_prefix(counted_phrase, norm[m.end :]) >= 2
+            if counted in _PEOPLE_COUNTERS:  # 来了多少人: 25.3万名境外采购商
+                return bool(re.search(f"[{_PEOPLE_COUNTERS}]", span))
             return counted in span or (counted == "个" and echoed and bool(re.search("[名位]", span)))
         return True
 
@@ -827,8 +836,8 @@ def _typed_candidate(
             return False  # 第二批 is not a count
         if m.kind == "quantity" and _digit_group_piece(text, m):
             return False
-        if m.kind == "quantity" and _VAGUE.fullmatch(span):
-            return False  # 略酸一些, 一度下跌: words LAC tags as numerals that count nothing
+        if m.kind == "quantity" and (_VAGUE.fullmatch(span) or _MANY.fullmatch(span)):
+            return False  # 略酸一些, 一度下跌, 多项实验: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
         if m.kind == "place" and _below_level(span, form):
@@ -1853,10 +1862,28 @@ def _followers(best: _Unit, ranked: list[_Unit], form: QuestionForm) -> list[_Un
     giving the same short answer."""
     chosen = [best]
     length = len(best.text)
+    relation = asked_relation(form)
+    if relation and not _STATES_RELATION[relation].search(best.text):
+        # 为什么要发射鹊桥二号: the sentence with 之所以……是因为 comes right after the lead that reports the launch
+        stating = next(
+            (
+                u
+                for u in ranked
+                if u is not best
+                and u.hit.article_id == best.hit.article_id
+                and u.score >= FOLLOWER_RATIO * best.score
+                and u.coverage >= MIN_COVERAGE
+                and _STATES_RELATION[relation].search(u.text)
+            ),
+            None,
+        )
+        if stating is not None:
+            chosen.append(stating)
+            length += len(stating.text)
     # the question's names the best unit (or its title) writes: another article's unit without them is about someone else
     named = [n for n in form.names if n in normalize(f"{best.hit.title} {best.text}")]
     for cand in ranked:
-        if cand is best or (_strict(form) and (cand.says != best.says or cand.tie < MIN_TIE)):
+        if cand in chosen or (_strict(form) and (cand.says != best.says or cand.tie < MIN_TIE)):
             continue  # a typed question's further unit must say the same name, date or number
         if cand.hit.article_id != best.hit.article_id and not all(n in normalize(f"{cand.hit.title} {cand.text}") for n in named):
             continue  # 丁薛祥去了哪个代表团: another article's 韩正 visiting 山东代表团 is another story
@@ -1953,6 +1980,12 @@ def cited_articles(searcher: Searcher, answer_text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _articles_text(searcher: Searcher, article_ids: Sequence[str]) -> str:
+    """The titles and texts of the articles `article_ids` that the index holds, one after another."""
+    articles = [searcher.index.articles.get(a) for a in article_ids]
+    return "\n".join(f"{a.title}\n{a.text}" for a in articles if a is not None)
+
+
 def corpus_now(searcher: Searcher) -> date | None:
     """The day 今年 and 去年 in a question are read against by default: the newest publication date in the corpus."""
     coverage = searcher.index.time.coverage
@@ -1974,7 +2007,9 @@ def answer(
     asked = searcher.check_query(question)
     if history and not history[-1].article_ids:  # an HTTP client sends the earlier turns as text only
         history = [*history[:-1], replace(history[-1], article_ids=cited_articles(searcher, history[-1].answer))]
-    rewritten = rewrite(asked, history[-MAX_HISTORY:]) if history else Rewrite(asked)
+    rewritten = (
+        rewrite(asked, history[-MAX_HISTORY:], _articles_text(searcher, history[-1].article_ids)) if history else Rewrite(asked)
+    )
     idf = TermWeights(searcher)
     other_language = not analyse_question(asked).chinese
     if other_language:  # Who is the Cape Town mayor…? → 开普敦市长……是谁: the Chinese words of its content, searched as Chinese

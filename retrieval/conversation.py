@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from retrieval.dates import time_expression
 from retrieval.entities import DATELINE, find_mentions
 from retrieval.questions import GENERIC_NAMES, analyse_question, is_role, leading_role
-from retrieval.tokens import normalize, tagged_words
+from retrieval.tokens import normalize, tagged_words, tokenize
 
 MAX_TURNS = 10
 SHORT_FOLLOW_UP_CHARS = 6  # a typed question this short without a name of its own continues the previous one
+# A question that names nothing of its own continues the previous one when the articles that answered it write at
+# least this share of its words (境外采购商来了多少人 after 第136届广交会哪天闭幕; 油价涨了多少 after it is a new topic).
+MIN_CONTEXT_SHARE = 0.6
 
 _PERSON_PRONOUN = re.compile(r"他们俩|她们俩|他俩|她俩|他们|她们|两人|二人|他|她|此人|该人|这位|那位|对方")
 _TWO_PEOPLE = ("他们俩", "她们俩", "他俩", "她俩", "两人", "二人")
@@ -38,6 +41,7 @@ _BARE_FOLLOW_UP = re.compile(
 )
 _SIDE = re.compile(r"(?:那边|这边|那儿|这儿|那里|这里|方面)$")
 _LEADING_THAT = re.compile(r"^(?:那么|那)(?=他|她|它|这|该|此|其)")
+_LEADING_TURN = re.compile(r"^(?:那么|那)")  # 那换文仪式是在哪办的: 那 turns to the next question and names nothing
 # Narrower than questions.NAME_TAGS (no nrfg): measured with it, 他 after 来北京跟习近平会谈的文莱苏丹叫啥 became 习近平.
 _NAME_TAGS = frozenset({"nr", "ns", "nt", "nz", "j"})
 _NOUN_TAGS = _NAME_TAGS | {"n", "ng", "nrt"}
@@ -133,6 +137,10 @@ def _referent(turn: Turn, person: bool, plural: bool = False, event: bool = Fals
     asked = turn.standalone_question or turn.question
     kind = analyse_question(asked).kind
     fits = kind in ("org", "place", "thing") and not (event and kind != "thing")
+    if person and plural and kind == "person" and turn.short_answer and "、" in turn.short_answer:
+        group = analyse_question(asked).before.rstrip("是的叫为有 ")
+        if 2 <= len(group) <= 12:
+            return group  # 神十九乘组是哪三个人 → 他们: the crew, whose deeds the text writes of, not the list of names
     if turn.short_answer and (kind == "person" if person else fits):
         return turn.short_answer
     if person and plural and turn.short_answer and kind == "org":
@@ -366,8 +374,23 @@ def _thing_pronoun(q: str) -> re.Match[str] | None:
     return None if found and found.start() > 0 and q[found.start() - 1] == "的" else found
 
 
-def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
-    """The standalone form of `question` given the earlier turns (oldest first)."""
+def _continues(q: str, previous: str, context: str) -> bool:
+    """True when `q` names nothing the previous question and its answer's articles (`context`) do not, nor a time or
+    number of its own, while `context` writes most of its words (多少运动员参赛, 那换文仪式是在哪办的): another side of
+    the story just told."""
+    form = analyse_question(q)
+    if form.numbers or time_expression(q):
+        return False
+    names = {n for n in (*form.names, *_names(q)) if n not in GENERIC_NAMES}
+    if any(n not in context or n in previous for n in names):
+        return False  # a name of its own is a new subject; the previous question's name, its own anchor
+    terms = set(tokenize(form.content))
+    return bool(terms) and sum(t in context for t in terms) >= MIN_CONTEXT_SHARE * len(terms)
+
+
+def rewrite(question: str, history: Sequence[Turn], context: str = "") -> Rewrite:
+    """The standalone form of `question` given the earlier turns (oldest first) and `context`, the text of the
+    articles the previous answer cited."""
     q = question.strip()
     if not history or not q:
         return Rewrite(q)
@@ -457,8 +480,12 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
     form = analyse_question(q)
     if _subjectless(q):
         topic = analyse_question(previous).before.rstrip("的是了在 ") or _topic(last)
-        return Rewrite(f"{topic}{q}", f"接着上一问的主题：{topic}", prefer)
+        return Rewrite(f"{topic}{_LEADING_TURN.sub('', q)}", f"接着上一问的主题：{topic}", prefer)
     if form.accepts and len(normalize(form.content).strip(" ?？。")) <= 2:
         # "是哪天？" / "多少钱？": only a question word; the subject is the previous one.
         return Rewrite(f"{_topic(last)}{q}", f"接着上一问：{previous}", prefer)
+    if context and _continues(q, previous, normalize(context)):
+        # 境外采购商来了多少人 after 第136届广交会哪天闭幕: another side of the story just told, which alone it does not name
+        topic = analyse_question(previous).before.rstrip("的是了在 ") or _topic(last)
+        return Rewrite(f"{topic}{_LEADING_TURN.sub('', q)}", f"接着上一问的主题：{topic}", prefer)
     return Rewrite(q)

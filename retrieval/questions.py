@@ -22,7 +22,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
     (
         None,
         _words(
-            "为什么",
+            "(?<![称改成作认视列定译名之])为什么",  # 被称为什么, 改为什么: a name is asked
             "为何",
             "怎么样",
             "怎样",
@@ -90,8 +90,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "叫什么名字",
             "名字是什么",
             "姓名",
-            "哪几[名位]",
-            "哪几个人",
+            "哪[几两三四五六七八九十]+(?:[名位]|个人)",  # 哪三个人, 哪两位
         ),
     ),
     (
@@ -174,6 +173,12 @@ _PERSON_WORD = re.compile(
 # What someone said (他在会上强调了什么, 高继明说了啥) is told by their words, not by a name in them: an open question.
 _SPEECH_ASKED = re.compile(r"(?:说|讲|谈|谈到|讲到|强调|指出|表示|提出|呼吁|介绍)(?:了|过|到)?(?:些)?什么(?=[?？。!！呢啊吗]*$)")
 _SPEAKER = re.compile(r"他|她|此人|对方")
+# An open question that asks why (为什么, 为何, 原因是什么, 怎么会) or what something means (有什么意义, 意义在哪, 意味着什么):
+# its answer is the sentence that states a cause or a consequence, not the lead that reports the event.
+_RELATIONS_ASKED = (
+    ("reason", re.compile(r"为什么|为何|原因|怎么会|缘何|何故")),
+    ("significance", re.compile(r"意义|意味着什么|什么影响")),
+)
 # A body's word before 叫什么 (那家石化企业叫啥): the name asked is an organisation's.
 _BODY_NOUN = re.compile(
     r"(?:企业|公司|单位|机构|组织|部门|医院|学校|大学|中学|小学|学院|银行|集团|工厂|协会|基金会|研究所|研究院|实验室)$"
@@ -334,6 +339,13 @@ def is_title(word: str) -> bool:
 def asks_speech(form: QuestionForm) -> bool:
     """True when `form` asks what a person said (高继明在会上强调了什么)."""
     return form.kind is None and form.wh_start >= 0 and bool(_SPEECH_ASKED.fullmatch(form.text[form.wh_start : form.wh_end]))
+
+
+def asked_relation(form: QuestionForm) -> str | None:
+    """For an open question, the relation its answer states: "reason" (为什么…), "significance" (意义在哪…), or None."""
+    if form.kind is not None:
+        return None
+    return next((relation for relation, asked in _RELATIONS_ASKED if asked.search(form.text)), None)
 
 
 def _names_speaker(before: str, tagged: Sequence[tuple[str, str]]) -> bool:

@@ -1227,3 +1227,35 @@ def test_the_office_of_the_person_asked_about_is_not_the_body_asked_for() -> Non
     # asked which body the person belongs to, the office is the answer
     assert _typed("副主任张国清是哪个单位的", text, ("副主任", "张国清", "单位")) == "南州政府"
     assert _typed("张国清担任哪个部门的副主任", text, ("张国清", "部门", "副主任")) == "南州政府"
+
+
+def test_people_are_counted_in_ming_and_wei_as_well_as_ren() -> None:
+    terms = ("采购商", "境外")
+    text = "有来自214个国家和地区的25.3万名境外采购商线下参会。"
+    assert _typed("境外采购商来了多少人", text, terms, dated=True) == "25.3万名"
+    text = "有来自214个国家和地区的境外采购商线下参会。"
+    assert _typed("境外采购商来了多少人", text, terms, dated=True) is None  # 214个 counts countries
+
+
+def test_many_is_no_count() -> None:
+    terms = ("航天员", "实验")
+    assert _typed("航天员做了多少项实验", "目前，三名航天员状态良好，多项实验进展顺利。", terms) is None
+    assert _typed("航天员做了多少项实验", "三名航天员将开展86项实验。", terms) == "86项"
+
+
+def test_which_three_people_asks_who() -> None:
+    assert analyse_question("神十九乘组是哪三个人").kind == "person"
+    assert analyse_question("获奖的是哪两位").kind == "person"
+
+
+def test_why_is_answered_by_the_sentence_that_gives_the_cause(tmp_path: Path) -> None:
+    text = (
+        "南州航天局今天宣布，鹊桥三号中继星在轨工作正常，鹊桥三号中继星任务取得圆满成功。"
+        "鹊桥三号中继星发射升空后，经过中途修正、近月制动，进入环月轨道。"
+        "鹊桥三号中继星重约1.2吨，发射后将在环月轨道长期运行。"
+        "之所以需要鹊桥三号，是因为降落在月球背面的探测器无法直接和地球通信。"
+    )
+    searcher = searcher_over([Article("relay", "鹊桥三号中继星任务取得圆满成功", text)], tmp_path)
+    reply = answer(searcher, "为什么要发射鹊桥三号中继星")
+    assert not reply.abstained and "之所以需要鹊桥三号" in reply.answer.split("[1]")[1]  # right after the lead
+    assert "之所以" not in answer(searcher, "鹊桥三号中继星任务怎么样了").answer.split("[1]")[1]  # no cause asked

@@ -270,3 +270,24 @@ def test_this_country_after_which_country_is_the_country_answered() -> None:
 )
 def test_that_x_of_a_count_replaces_the_event_counted(previous: str, follow_up: str, standalone: str) -> None:
     assert rewrite(follow_up, [Turn(previous, "……", "12例", previous)]).question == standalone
+
+
+def test_a_question_naming_nothing_continues_the_story_its_words_are_in() -> None:
+    story = (
+        "第136届广交会今天闭幕。本届广交会有来自214个国家和地区的25.3万名境外采购商线下参会，与越南互换照会的换文仪式在昆明举行。"
+    )
+    history = [Turn("第136届广交会哪天闭幕的？", "……", "11月4日", "第136届广交会哪天闭幕的？", ("a1",))]
+    for follow_up in ("境外采购商来了多少人？", "那换文仪式是在哪办的？"):
+        result = rewrite(follow_up, history, context=story)
+        assert result.question.startswith("第136届广交会") and "那换" not in result.question
+        assert result.prefer_articles == ("a1",)
+    assert not rewrite("汽油零售价格一共上调了多少钱？", history, context=story).rewritten  # words the story does not write
+    assert not rewrite("北京的采购商来了多少人？", history, context=story).rewritten  # a name of its own
+    assert not rewrite("境外采购商来了多少人？", history).rewritten  # no story to read it against
+
+
+def test_they_after_which_people_is_the_group_asked_about() -> None:
+    history = [Turn("神十九乘组是哪三个人？", "……", "蔡旭哲、宋令东、王浩泽", "神十九乘组是哪三个人？")]
+    assert rewrite("他们这次要做多少项试验？", history).question == "神十九乘组这次要做多少项试验？"
+    single = [Turn("神十九乘组的指令长是谁？", "……", "蔡旭哲", "神十九乘组的指令长是谁？")]
+    assert rewrite("他是哪里人？", single).question == "蔡旭哲是哪里人？"
