@@ -140,11 +140,11 @@ _DOCTRINE = re.compile(
     r"|(?:总书记|主席)?(?:关于[^，,。；;]{0,30}的)?重要(?:指示|讲话|论述|批示|回信|贺信)(?:精神)?"
 )
 # A place in a contest is written as what was won: 张雯静……夺冠 names the 冠军.
-_ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",)}
+_ROLE_WRITTEN = {"冠军": ("夺冠", "金牌"), "亚军": ("银牌",), "季军": ("铜牌",), "特首": ("行政长官",)}
 # An office a person holds, written as a title right before the name (理事长潘基文, 馆长吴向东), and other ways of
 # writing an office a question names (外长: 外交部长).
 _OFFICE = re.compile(r"(?:长|书记|主任|主席|总理|总统|委员|大使|首相|大臣|总督|发言人|总裁|经理|秘书|政委)$")
-_OFFICE_WRITTEN = {"外长": ("外交部长",), "防长": ("国防部长",), "总理": ("首相",), "首相": ("总理",)}
+_OFFICE_WRITTEN = {"外长": ("外交部长",), "防长": ("国防部长",), "总理": ("首相",), "首相": ("总理",), "特首": ("行政长官",)}
 _TITLE_CLAUSE = re.compile(r"[，,。；;：:！？!?（）()“”\n]")  # a person's titles run back to here (、 joins titles)
 _CLOCK_TIME = re.compile(r"\d{1,2}(?:[点时:：](?!代)|\s*[AaPp][Mm])|[一二三四五六七八九十]{1,3}[点时](?!代)")
 _HONOUR = re.compile(r"(?:为|授予|命名|评为|获评|荣获|称号)[^，,。；;]{0,8}[“「『]$")  # before a quoted honour's name
@@ -186,8 +186,9 @@ _EVENT_ENDS = tuple(
     for pair in ((a, b), (b, a))
 )
 _BOTH_SIDES = re.compile(r"境内外|国内外|出入境|进出口|男女|城乡|线上线下|冬夏|夏冬")
-_MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
+_MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,4}-?|[\u4e00-\u9fff]{1,2}-)\d{1,5}[A-Z]?(?![A-Za-z0-9])")
 _VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)?|有些|许多|很多|大量|少量|若干|多数|少数")
+_BODY_ASKED = re.compile(r"(?:组织|机构|公司|集团)$")  # the kind of body 哪个国际组织 asks for, which its name ends in
 _MANY = re.compile(r"[多数几]+[^\d一二两三四五六七八九十百千万亿]?")  # 多项, 数次: no number
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
@@ -648,7 +649,7 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
         overlap = next((n for n in range(len(unit) - 1, 0, -1) if words.endswith(unit[:n])), 0)
         if overlap and text.startswith(unit[overlap:], span.end):
             return text[span.start : span.end + len(unit) - overlap].strip()
-    if span.kind == "quantity" and (words.endswith("个") or words[-1:].isdigit()):
+    if span.kind == "quantity" and (words.endswith("个") or words[-1:].isdigit() or words[-1:] in "万亿"):  # 1091万 + 车次
         noun = _head_noun(form)
         following = text[span.end : span.end + 8]
         k = following.find(noun) if noun else -1
@@ -656,9 +657,12 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
             return text[span.start : span.end + k + len(noun)].strip()
     if span.kind == "person" and span.end not in (edges := word_edges(text)):
         tail = text[span.end : min((e for e in edges if e > span.end), default=span.end)]
-        glued = tail[-1:] in _GLUED + "于及等"
+        glued = tail[-1:] in _GLUED + "于及等以"  # jieba's 赵丹以 of 赵丹以2分04秒27的成绩
         if _CJK_RUN.fullmatch(tail) and len(tail) <= 2 and not glued and not _LATIN_OR_DIGIT.search(words):
             return f"{words}{tail}"  # LAC's 巴盖 of 巴盖里: the name runs to the end of jieba's word
+    body = _BODY_ASKED.search(form.text[max(form.wh_start, 0) : form.wh_end])
+    if span.kind == "org" and body and body.group() in words[:-2]:
+        return words[: words.index(body.group()) + len(body.group())]  # 哪个国际组织: 联合国旅游组织, not its 执行委员会
     if span.kind == "time" and _asks_day(form):
         words = _PART_OF_DAY.sub("", words)
     if span.kind == "time" and len(words) > 2 and words.endswith("起"):
@@ -723,7 +727,7 @@ def _typed_candidate(
     if form.kind == "org":  # 哪个机构: a body LAC did not tag (国际原子能机构)
         mentions = mentions + org_phrases(text) + _body_tails(text, mentions)
     if form.kind == "thing":  # 哪款直升机: a model's code, which LAC does not tag (AC332, C919, CR450)
-        mentions = mentions + [Mention(m.start(), m.end(), "thing") for m in _MODEL_CODE.finditer(text)]
+        mentions = mentions + _model_codes(text)
         # 《雪域情深——习近平总书记率……纪实》: the main title names the work; the subtitle describes it
         mentions = mentions + [Mention(m.start(), m.end(), "thing") for m in _MAIN_TITLE.finditer(text)]
     head = _head_noun(form) if form.kind == "thing" else None
@@ -840,6 +844,8 @@ def _typed_candidate(
             return False  # 略酸一些, 一度下跌, 多项实验: words LAC tags as numerals that count nothing
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
+        if m.kind == "place" and text.startswith("时间", m.end):
+            return False  # 北京时间, 当地时间: a clock, not a place
         if m.kind == "place" and _below_level(span, form):
             return False  # 哪个县: 六道河镇朱家沟村 lies below the county asked
         if m.kind == "person" and form.role and _titled_otherwise(norm, m, form, mentions):
@@ -939,6 +945,18 @@ def _typed_candidate(
     if any(t in normalize(text[whole.start : whole.end]) for t in excluded):
         whole = _joined(text, mentions, mention)  # 仲裁法…和国家公园法: the item the question has not named
     return _complete(text, whole, form, dated), tie, whole
+
+
+def _model_codes(text: str) -> list[Mention]:
+    """Models named by a code, which LAC does not tag: AC332, C919, and 歼-15D or 红旗-19 from where their word starts
+    (首次亮相的歼-15D: not 的歼-15D)."""
+    found = []
+    for m in _MODEL_CODE.finditer(text):
+        start, hyphen = m.start(), text.find("-", m.start(), m.end())
+        if "\u4e00" <= text[start] <= "\u9fff":
+            start = max((e for e in word_edges(text) if m.start() <= e < hyphen), default=start)
+        found.append(Mention(start, m.end(), "thing"))
+    return found
 
 
 def _after_province(text: str, m: Mention) -> Mention:
@@ -1155,7 +1173,9 @@ def _with_unit(text: str, m: Mention, measure: str) -> Mention:
         return m
     after = text[m.end : m.end + 4]
     for n in range(len(after), 0, -1):
-        if units.fullmatch(after[:n]) or units.fullmatch(text[m.start : m.end][-1:] + after[:n]):
+        if (units.fullmatch(after[:n]) or units.fullmatch(text[m.start : m.end][-1:] + after[:n])) and (
+            m.end + n in word_edges(text)  # 两国元首: 元 begins a word, it is no unit of 两国
+        ):
             return Mention(m.start, m.end + n, m.kind)
     return m
 
@@ -1163,10 +1183,13 @@ def _with_unit(text: str, m: Mention, measure: str) -> Mention:
 def _event_word(form: QuestionForm, weights: dict[str, float]) -> str | None:
     """The question's term nearest its question word: the event asked about (发射 in 神舟十八号哪天发射)."""
     best: tuple[int, int, str] | None = None
+    counted = _head_noun(form) if form.kind == "quantity" else None
     for term in weights:
         i = form.text.find(term)
         if i < 0 or _NUMERAL.search(term) or any(term in n for n in (*form.names, *form.numbers, form.role or "")):
             continue  # the subject (神舟十六号) or the role asked for (检察长), not the event
+        if term == counted and len(term) == 1:
+            continue  # 死了几个人: a one-character noun counted (人, inside any 人员) says no event (死)
         gap = form.wh_start - (i + len(term)) if i < form.wh_start else i - form.wh_end
         key = (max(gap, 0), -len(term), term)
         best = key if best is None or key < best else best

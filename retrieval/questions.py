@@ -102,7 +102,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
             "何地",
             "何处",
             "在哪(?![本首张篇部种项条款家所])",  # 在哪本杂志 asks for a thing, 在哪家公司 for a body
-            "哪个?(?:省|市|县|区|国家|城市|地方|地区|国|镇|乡|村|州)",
+            "哪个?(?:省|市(?!场|值|民)|县|区|国家|城市|地方|地区|国(?![际企有营产货内务])|镇|乡|村(?!民)|州)",
             "哪个[\u4e00-\u9fff]{2}(?:国家|城市)",  # 哪个非洲国家, 哪个沿海城市: a country or city of some kind
         ),
     ),
@@ -110,6 +110,7 @@ _KIND_PATTERNS: tuple[tuple[str | None, re.Pattern[str]], ...] = (
         "org",
         _words(
             "哪(?:个|些|几个|几家)?(?:单位|部门|机构|组织|公司|企业|学校|大学|医院|法院|检察院|机关|团队|平台|媒体|网站|队(?![长员]))",
+            "哪个[\u4e00-\u9fff]{1,4}?(?:组织|机构|部门|单位|公司|企业|集团)",  # 哪个国际组织, 哪个政府部门
             "哪家",
             "哪所",
             "什么(?:单位|部门|机构|组织|公司|企业)",
@@ -187,13 +188,13 @@ _BODY_NOUN = re.compile(
 # (根据谁的部署 → 最高人民法院), as 在哪里 may be by an outlet or body (在哪里开设专栏 → 新疆法制报).
 _ROLE = re.compile(
     r"(?<!机器)(?<!国)(?:长|书记|主任|主席|总理|总统|部长|经理|委员|代表|记者|作者|院士|专家|员|者|人|家|手|师|官|冠军|得主"
-    r"|负责人|首相|大臣)$"  # not 机器人, 国家: things
+    r"|负责人|首相|大臣|特首)$"  # not 机器人, 国家: things
 )
 # The role itself, as a word: 副院长, 党组书记, 检察长 (longest match before or after the question word).
 _ROLE_WORD = re.compile(
     r"(?:[副总正常执]?(?:院长|检察长|(?:省委|市委|县委|区委|州委|党委|党组|党工委)?书记|主任|主席|总理|总统|部长|局长|厅长|所长|市长|县长|省长|校长|行长|董事长|经理|委员|"
     r"总裁|秘书长|司令员|政委|队长|团长|会长|社长|台长|总编辑|主编|首席执行官|发言人|负责人|创始人|作者|导演|主演|冠军|得主|"
-    r"外长|大使|航天员|大臣|首相|议长|众议长|参议长|总督|州长|主教|领队|教练|主帅))$"
+    r"外长|大使|航天员|大臣|首相|特首|议长|众议长|参议长|总督|州长|主教|领队|教练|主帅))$"
 )
 # Words of time a question may put between a role and its 是谁 (议长现在是谁, 现任…是谁).
 _NOW = re.compile(r"(?:现在|目前|如今|眼下|当前|现任|当时)?$")
@@ -304,6 +305,8 @@ def _measure(text: str) -> str | None:
     counter = _COUNTER.search(text)
     if counter:
         return counter.group(1)
+    if re.search(r"(?:几|多少)块(?!钱)[\u4e00-\u9fff]", text):
+        return "块"  # 几块金牌 counts medals; 几块钱 asks a price
     for asked in re.finditer(r"(?:多少|几)(?:个)?([^\s，,？?。的是]{1,4})", text):  # 多少海里, 几公斤: the unit itself
         unit = asked.group(1).lstrip("万亿千百")
         for n in range(len(unit), 0, -1):

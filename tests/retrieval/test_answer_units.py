@@ -19,10 +19,12 @@ from retrieval.answer import (
     _corpus_words,
     _date_of,
     _defined_subject,
+    _event_word,
     _followers,
     _head_noun,
     _in_quotes,
     _joined,
+    _model_codes,
     _names_numbers,
     _other_side,
     _place_phrase,
@@ -38,6 +40,7 @@ from retrieval.answer import (
     _whole_list,
     _whole_name,
     _with_char_before,
+    _with_unit,
     answer,
 )
 from retrieval.articles import Article
@@ -1259,3 +1262,55 @@ def test_why_is_answered_by_the_sentence_that_gives_the_cause(tmp_path: Path) ->
     reply = answer(searcher, "为什么要发射鹊桥三号中继星")
     assert not reply.abstained and "之所以需要鹊桥三号" in reply.answer.split("[1]")[1]  # right after the lead
     assert "之所以" not in answer(searcher, "鹊桥三号中继星任务怎么样了").answer.split("[1]")[1]  # no cause asked
+
+
+def test_a_clock_named_after_a_city_is_no_place() -> None:
+    text = "北京时间今天上午，在南美国举办的联合国旅游组织执行委员会第122次会议上，公布了最佳旅游乡村名单。"
+    terms = ("名单", "国际组织", "公布", "最佳", "旅游", "乡村")
+    form = analyse_question("最佳旅游乡村名单是哪个国际组织公布的")
+    assert form.kind == "org"  # not 哪个国 (a place)
+    _, _, span = _typed_candidate(text, find_mentions(text), form, {t: 1.0 for t in terms}, len(terms))
+    assert span is not None and _complete(text, span, form) == "联合国旅游组织"  # the body asked, not its committee
+    assert _typed("北京时间几点在哪个城市举办", "北京时间今天上午，会议在南美国举办。", ("举办",)) != "北京"
+
+
+def test_a_unit_is_taken_only_where_the_word_ends() -> None:
+    text = "两国元首分别致辞。"
+    assert _with_unit(text, Mention(0, 2, "quantity"), "money") == Mention(0, 2, "quantity")  # 元首 is no 元
+    text = "组合体转运用时约两个小时。"
+    at = text.index("约")
+    assert _with_unit(text, Mention(at, at + 3, "quantity"), "duration").end == text.index("。")
+
+
+def test_short_answers_end_where_the_name_or_count_does() -> None:
+    text = "中国选手赵丹以2分04秒27的成绩夺得冠军。"
+    at = text.index("赵丹")
+    form = analyse_question("拿女子冠军的那个中国姑娘叫什么")
+    assert _complete(text, Mention(at, at + 2, "person"), form) == "赵丹"  # jieba's 赵丹以 glues 以 on
+    text = "车流总量已累计突破1091万车次。"
+    at = text.index("1091")
+    assert _complete(text, Mention(at, at + 5, "quantity"), analyse_question("累计走了多少车次")) == "1091万车次"
+
+
+def test_pieces_of_medals_are_no_money() -> None:
+    assert analyse_question("中国代表团拿了几块金牌").measure == "块"
+    assert analyse_question("这瓶水几块钱").measure == "money"
+
+
+def test_a_chief_executive_is_asked_as_tequ_shou() -> None:
+    form = analyse_question("新上任的澳门特首叫啥名字")
+    assert form.kind == "person" and form.role == "特首"
+    text = "习近平会见了新当选的澳门特别行政区第六任行政长官岑浩辉。"
+    assert _typed("新上任的澳门特首叫啥名字", text, ("澳门", "特首", "上任")) == "岑浩辉"
+
+
+def test_a_model_code_may_begin_with_chinese() -> None:
+    text = "首次亮相的歼-15D舰载战斗机、首次展出的红旗-19地空导弹，以及C919客机。"
+    assert [text[m.start : m.end] for m in _model_codes(text)] == ["歼-15D", "红旗-19", "C919"]
+    assert _model_codes("1-8月") == []
+
+
+def test_a_one_character_noun_counted_is_no_event() -> None:
+    form = analyse_question("伊斯坦布尔那场火灾死了几个人")
+    weights = {"伊斯坦布尔": 6.0, "火灾死": 7.0, "人": 1.0}
+    assert _event_word(form, weights) == "火灾死"
