@@ -49,6 +49,7 @@ MONTH_OF_HALF = {
     "tune11": "2024-11",
     "holdout": "2025-12",
     "holdout2": "2022-09",
+    "holdout3": "2023-06",
 }
 
 
