@@ -1249,6 +1249,8 @@ def test_many_is_no_count() -> None:
 def test_which_three_people_asks_who() -> None:
     assert analyse_question("神十九乘组是哪三个人").kind == "person"
     assert analyse_question("获奖的是哪两位").kind == "person"
+    assert analyse_question("德国这次大选哪个党赢了").kind == "org"  # a party is a body
+    assert analyse_question("哪个党员获得了表彰").kind != "org"
 
 
 def test_why_is_answered_by_the_sentence_that_gives_the_cause(tmp_path: Path) -> None:
