@@ -280,8 +280,8 @@ _STATES_RELATION = {
     "reason": re.compile(r"原因|因为|由于|之所以|得益于|源于|缘于|归因|归功于|因素|主因|推高"),
     "significance": re.compile(r"标志着|意味着|意义|里程碑|有利于|有助于|填补"),
 }
-_ORDINAL_COUNTERS = "次届批期轮场位名个"
-_PEOPLE_COUNTERS = "人名位"  # people are counted in any of these  # 第几次 is answered by a 第N次
+_ORDINAL_COUNTERS = "次届批期轮场位名个"  # 第几次 is answered by a 第N次
+_PEOPLE_COUNTERS = "人名位"  # people are counted in any of these
 # 除了X(以外/之外)，还…: what the question sets aside
 _SET_ASIDE = re.compile(r"除了?(?P<x>[^，,。？?还]{2,24}?)(?:以外|之外|外)?(?=[，,]|还)")
 _LIGHT_TAIL = re.compile(r"(?:之后|以后|后|时)?(?:做|干|搞|进行|发生|出现|有)?了?$")
@@ -953,6 +953,8 @@ def _model_codes(text: str) -> list[Mention]:
     found = []
     for m in _MODEL_CODE.finditer(text):
         start, hyphen = m.start(), text.find("-", m.start(), m.end())
+        if hyphen > 0 and text[hyphen - 1] in "年月日号时分秒":
+            continue  # 5月-6月: a range of days, no model
         if "\u4e00" <= text[start] <= "\u9fff":
             start = max((e for e in word_edges(text) if m.start() <= e < hyphen), default=start)
         found.append(Mention(start, m.end(), "thing"))

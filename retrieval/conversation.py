@@ -19,7 +19,8 @@ from retrieval.tokens import normalize, tagged_words, tokenize
 MAX_TURNS = 10
 SHORT_FOLLOW_UP_CHARS = 6  # a typed question this short without a name of its own continues the previous one
 # A question that names nothing of its own continues the previous one when the articles that answered it write at
-# least this share of its words (境外采购商来了多少人 after 第136届广交会哪天闭幕; 油价涨了多少 after it is a new topic).
+# least this share of its words (境外采购商来了多少人 after 第136届广交会哪天闭幕; 汽油零售价格一共上调了多少钱 after it is
+# a new topic).
 MIN_CONTEXT_SHARE = 0.6
 
 _PERSON_PRONOUN = re.compile(r"他们俩|她们俩|他俩|她俩|他们|她们|两人|二人|他|她|此人|该人|这位|那位|对方")
@@ -478,14 +479,13 @@ def rewrite(question: str, history: Sequence[Turn], context: str = "") -> Rewrit
             return Rewrite(_substitute(q, found.start(), found.end(), referent), f"“{found.group()}”指{referent}", prefer)
 
     form = analyse_question(q)
-    if _subjectless(q):
-        topic = analyse_question(previous).before.rstrip("的是了在 ") or _topic(last)
-        return Rewrite(f"{topic}{_LEADING_TURN.sub('', q)}", f"接着上一问的主题：{topic}", prefer)
-    if form.accepts and len(normalize(form.content).strip(" ?？。")) <= 2:
+    short_form = bool(form.accepts) and len(normalize(form.content).strip(" ?？。")) <= 2
+    if short_form and not _subjectless(q):
         # "是哪天？" / "多少钱？": only a question word; the subject is the previous one.
         return Rewrite(f"{_topic(last)}{q}", f"接着上一问：{previous}", prefer)
-    if context and _continues(q, previous, normalize(context)):
-        # 境外采购商来了多少人 after 第136届广交会哪天闭幕: another side of the story just told, which alone it does not name
+    # 在哪个城市？ has no subject; 境外采购商来了多少人 after 第136届广交会哪天闭幕 asks another side of the story just
+    # told, which alone it does not name
+    if _subjectless(q) or (context and _continues(q, previous, normalize(context))):
         topic = analyse_question(previous).before.rstrip("的是了在 ") or _topic(last)
         return Rewrite(f"{topic}{_LEADING_TURN.sub('', q)}", f"接着上一问的主题：{topic}", prefer)
     return Rewrite(q)

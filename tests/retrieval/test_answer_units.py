@@ -1309,7 +1309,7 @@ def test_a_chief_executive_is_asked_as_tequ_shou() -> None:
 def test_a_model_code_may_begin_with_chinese() -> None:
     text = "首次亮相的歼-15D舰载战斗机、首次展出的红旗-19地空导弹，以及C919客机。"
     assert [text[m.start : m.end] for m in _model_codes(text)] == ["歼-15D", "红旗-19", "C919"]
-    assert _model_codes("1-8月") == []
+    assert _model_codes("1-8月") == [] and _model_codes("5月-6月") == []  # ranges of months
 
 
 def test_a_one_character_noun_counted_is_no_event() -> None:
