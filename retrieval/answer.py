@@ -187,9 +187,12 @@ _EVENT_ENDS = tuple(
 )
 _BOTH_SIDES = re.compile(r"境内外|国内外|出入境|进出口|男女|城乡|线上线下|冬夏|夏冬")
 _MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,4}-?|[\u4e00-\u9fff]{1,2}-)\d{1,5}[A-Z]?(?![A-Za-z0-9])")
-_VAGUE = re.compile(r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)?|有些|许多|很多|大量|少量|若干|多数|少数")
+# Words LAC tags as numerals that count nothing: 略酸一些, 一度下跌, 多项实验, 数次
+_VAGUE = re.compile(
+    r"一(?:些|点儿?|下|切|样|般|直|定|起|致|旦|边|同|向|再|度|番|时|阵)?|有些|许多|很多|大量|少量|若干|多数|少数"
+    r"|[多数几]+[^\d一二两三四五六七八九十百千万亿]?"
+)
 _BODY_ASKED = re.compile(r"(?:组织|机构|公司|集团)$")  # the kind of body 哪个国际组织 asks for, which its name ends in
-_MANY = re.compile(r"[多数几]+[^\d一二两三四五六七八九十百千万亿]?")  # 多项, 数次: no number
 _ANNOTATION = re.compile(r"〔[^〔〕]*〕")  # the resolved days shown beside relative dates (dates.annotate)
 _CONJUNCTIONS = ("与", "和", "及", "同", "、")
 _NAME_DOTS = "·•‧・"
@@ -660,8 +663,8 @@ def _complete(text: str, span: Mention, form: QuestionForm, dated: bool = False)
         glued = tail[-1:] in _GLUED + "于及等以"  # jieba's 赵丹以 of 赵丹以2分04秒27的成绩
         if _CJK_RUN.fullmatch(tail) and len(tail) <= 2 and not glued and not _LATIN_OR_DIGIT.search(words):
             return f"{words}{tail}"  # LAC's 巴盖 of 巴盖里: the name runs to the end of jieba's word
-    body = _BODY_ASKED.search(form.text[max(form.wh_start, 0) : form.wh_end])
-    if span.kind == "org" and body and body.group() in words[:-2]:
+    body = _BODY_ASKED.search(form.text[max(form.wh_start, 0) : form.wh_end]) if span.kind == "org" else None
+    if body and body.group() in words[:-2]:
         return words[: words.index(body.group()) + len(body.group())]  # 哪个国际组织: 联合国旅游组织, not its 执行委员会
     if span.kind == "time" and _asks_day(form):
         words = _PART_OF_DAY.sub("", words)
@@ -840,8 +843,8 @@ def _typed_candidate(
             return False  # 第二批 is not a count
         if m.kind == "quantity" and _digit_group_piece(text, m):
             return False
-        if m.kind == "quantity" and (_VAGUE.fullmatch(span) or _MANY.fullmatch(span)):
-            return False  # 略酸一些, 一度下跌, 多项实验: words LAC tags as numerals that count nothing
+        if m.kind == "quantity" and _VAGUE.fullmatch(span):
+            return False  # 略酸一些, 一度下跌, 多项实验: no count
         if level and m.kind == "place" and (_GENERIC_PLACE.fullmatch(span) or (len(span) > 5 and not _LEVEL_END.search(span))):
             return False  # 哪个省: 南京雨花台烈士陵园 is a place in a province, and 自治区 alone names none
         if m.kind == "place" and text.startswith("时间", m.end):
@@ -951,12 +954,13 @@ def _model_codes(text: str) -> list[Mention]:
     """Models named by a code, which LAC does not tag: AC332, C919, and 歼-15D or 红旗-19 from where their word starts
     (首次亮相的歼-15D: not 的歼-15D)."""
     found = []
+    edges = word_edges(text)
     for m in _MODEL_CODE.finditer(text):
         start, hyphen = m.start(), text.find("-", m.start(), m.end())
         if hyphen > 0 and text[hyphen - 1] in "年月日号时分秒":
             continue  # 5月-6月: a range of days, no model
         if "\u4e00" <= text[start] <= "\u9fff":
-            start = max((e for e in word_edges(text) if m.start() <= e < hyphen), default=start)
+            start = max((e for e in edges if m.start() <= e < hyphen), default=start)
         found.append(Mention(start, m.end(), "thing"))
     return found
 
@@ -1174,11 +1178,10 @@ def _with_unit(text: str, m: Mention, measure: str) -> Mention:
     if units is None:
         return m
     after = text[m.end : m.end + 4]
+    last = text[m.start : m.end][-1:]
     for n in range(len(after), 0, -1):
-        if (units.fullmatch(after[:n]) or units.fullmatch(text[m.start : m.end][-1:] + after[:n])) and (
-            m.end + n in word_edges(text)  # 两国元首: 元 begins a word, it is no unit of 两国
-        ):
-            return Mention(m.start, m.end + n, m.kind)
+        if (units.fullmatch(after[:n]) or units.fullmatch(last + after[:n])) and m.end + n in word_edges(text):
+            return Mention(m.start, m.end + n, m.kind)  # only where the word ends: 两国元首's 元 is no unit of 两国
     return m
 
 
@@ -1235,6 +1238,7 @@ def _writes_role(norm: str, role: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)  # it reads the question alone; asked for every organisation mention of every unit
 def _asks_where_gone(form: QuestionForm) -> bool:
     """True when the question asks what its subject went to, visited or did something at (去了哪家药企, 调研了哪个企业),
     not what it belongs to (高继明是哪个单位的, 李干杰担任哪个部门的部长)."""
